@@ -1,0 +1,11 @@
+//! p11-harness: a reference Point11 server, an OAuth 2.0 conformance runner
+//! and a rate-limit load harness, in one library with a thin binary.
+
+pub mod apikey;
+pub mod conform;
+pub mod diagnostic;
+pub mod fixtures;
+pub mod http;
+pub mod secret;
+pub mod server;
+pub mod tls;

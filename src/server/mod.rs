@@ -1,0 +1,1 @@
+//! The reference Point11 server (placeholder: being written).

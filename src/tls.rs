@@ -1,0 +1,1 @@
+//! Local CA and server certificates (placeholder: being written).
