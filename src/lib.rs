@@ -9,3 +9,8 @@ pub mod http;
 pub mod secret;
 pub mod server;
 pub mod tls;
+pub mod cli;
+pub mod logging;
+mod run;
+
+pub use run::{EXIT_CHECK_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, Error, run};
