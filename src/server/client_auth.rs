@@ -1,0 +1,152 @@
+//! Client authentication at the token endpoint (RFC 6749 §2.3): HTTP Basic
+//! (§2.3.1) or `client_id`/`client_secret` in the form body, never both;
+//! public clients identify themselves with `client_id` alone.
+
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::alphabet::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+use super::params::{Params, form_decode};
+use super::token_error::TokenError;
+use crate::apikey::constant_time_eq;
+use crate::fixtures::{Client, Fixtures};
+use crate::secret::Secret;
+
+/// Standard base64; padding optional, since clients differ on it.
+const BASIC_B64: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Who the request says it comes from, before any check of the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presented {
+    pub client_id: Option<String>,
+    pub secret: Option<Secret>,
+}
+
+/// Reads the credentials from the `Authorization` header and the body.
+pub fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, TokenError> {
+    let mut authorizations = headers.get_all(header::AUTHORIZATION).iter();
+    let (Some(value), None) = (authorizations.next(), authorizations.next()) else {
+        if headers.contains_key(header::AUTHORIZATION) {
+            return Err(TokenError::invalid_request(
+                "Send one Authorization header, not several",
+            ));
+        }
+        return from_body(params);
+    };
+    let (id, secret) = value
+        .to_str()
+        .ok()
+        .and_then(parse_basic)
+        .ok_or(TokenError::invalid_client(
+            "The Authorization header must hold valid HTTP Basic client credentials",
+        ))?;
+    // §2.3.1: the client MUST NOT use more than one authentication method.
+    if params.get("client_secret").is_some() {
+        return Err(TokenError::invalid_request(
+            "Use one client authentication method: HTTP Basic or client_secret in the body, not both",
+        ));
+    }
+    if params.get("client_id").is_some_and(|body_id| body_id != id) {
+        return Err(TokenError::invalid_request(
+            "The body client_id differs from the HTTP Basic client",
+        ));
+    }
+    Ok(Presented {
+        client_id: Some(id),
+        secret: Some(Secret::new(secret)),
+    })
+}
+
+fn from_body(params: &Params) -> Result<Presented, TokenError> {
+    let client_id = params.get("client_id").map(str::to_owned);
+    let secret = params.get("client_secret").map(Secret::new);
+    if client_id.is_none() && secret.is_some() {
+        return Err(TokenError::invalid_request("client_secret was sent without client_id"));
+    }
+    Ok(Presented { client_id, secret })
+}
+
+/// `Basic <base64(form-urlencode(id) ":" form-urlencode(secret))>`: the
+/// scheme is case-insensitive (RFC 9110 §11.1); the decoded value splits on
+/// its first colon and both halves are form-decoded (RFC 6749 §2.3.1).
+fn parse_basic(value: &str) -> Option<(String, String)> {
+    let (scheme, rest) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = BASIC_B64.decode(rest.trim_start_matches(' ')).ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let id = form_decode(id);
+    (!id.is_empty()).then(|| (id, form_decode(secret)))
+}
+
+/// Checks the presented credentials against the registered clients.
+/// A presentation without any `client_id` is the caller's to judge.
+pub fn authenticate<'f>(fixtures: &'f Fixtures, presented: &Presented) -> Result<&'f Client, TokenError> {
+    let failed = || TokenError::invalid_client("Client authentication failed");
+    let id = presented.client_id.as_deref().ok_or_else(failed)?;
+    let client = fixtures.client_by_id(id).ok_or_else(failed)?;
+    let sent = presented.secret.as_ref().map(Secret::expose).filter(|s| !s.is_empty());
+    match (&client.secret, sent) {
+        (Some(expected), Some(sent)) if constant_time_eq(expected.expose(), sent) => Ok(client),
+        // §3.2.1: a confidential client must authenticate.
+        (Some(_), None) => Err(TokenError::invalid_client(
+            "This client must authenticate with its secret",
+        )),
+        (Some(_), Some(_)) => Err(failed()),
+        (None, None) => Ok(client),
+        (None, Some(_)) => Err(TokenError::invalid_client("A public client has no secret to send")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn basic(raw: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let value = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn basic_halves_are_form_decoded() {
+        let fixtures = Fixtures::builtin();
+        let p = presented(&basic("svc%3Areports:p%2Bq%2Fr%25s+t"), &Params::default()).unwrap();
+        assert_eq!(p.client_id.as_deref(), Some("svc:reports"));
+        assert_eq!(authenticate(&fixtures, &p).unwrap().name, "C_SPECIAL");
+    }
+
+    #[test]
+    fn two_methods_at_once_are_invalid_request() {
+        let params = Params::parse(b"client_secret=x");
+        let err = presented(&basic("p11-basic:x"), &params).unwrap_err();
+        assert_eq!(err.code.as_str(), "invalid_request");
+    }
+
+    #[test]
+    fn unsupported_schemes_and_garbage_are_invalid_client() {
+        for value in ["Digest username=\"x\"", "Bearer abc", "Basic %%%", "Basic bm9jb2xvbg=="] {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_static(value));
+            let err = presented(&headers, &Params::default()).unwrap_err();
+            assert_eq!(err.code.as_str(), "invalid_client", "{value}");
+        }
+    }
+
+    #[test]
+    fn confidential_client_without_secret_fails() {
+        let fixtures = Fixtures::builtin();
+        let p = presented(&HeaderMap::new(), &Params::parse(b"client_id=p11-basic")).unwrap();
+        assert_eq!(authenticate(&fixtures, &p).unwrap_err().code.as_str(), "invalid_client");
+        let p = presented(&HeaderMap::new(), &Params::parse(b"client_id=p11-public")).unwrap();
+        assert!(authenticate(&fixtures, &p).unwrap().is_public());
+    }
+}

@@ -1,0 +1,111 @@
+//! The protected resources (POINT11-API.md): `GET /v1/audits`
+//! (`audits:read`), `POST /v1/audits` (`audits:write`, JSON body) and
+//! `GET /v1/analytics` (`analytics:read`). The credential decides the
+//! environment: live keys and access tokens see production, test keys the
+//! sandbox, and test keys never write to production.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::data::{analytics, environment_name};
+use super::resource_auth::{self, Principal};
+use super::responses::add_rate_limit_headers;
+use crate::fixtures::Environment;
+
+pub async fn list_audits(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+    guarded(&state, &headers, &uri, &body, "audits:read", |principal| {
+        let env = principal.environment;
+        ok(json!({"environment": environment_name(env), "audits": state.audits.list(env)}))
+    })
+}
+
+pub async fn get_analytics(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+    guarded(&state, &headers, &uri, &body, "analytics:read", |principal| {
+        let env = principal.environment;
+        ok(json!({"environment": environment_name(env), "analytics": analytics(env)}))
+    })
+}
+
+pub async fn create_audit(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+    guarded(&state, &headers, &uri, &body, "audits:write", |principal| {
+        // Point11: test keys reach sandbox data only and cannot modify
+        // production resources, whatever scopes they hold.
+        if principal.environment == Environment::Test {
+            return error(
+                StatusCode::FORBIDDEN,
+                "test_key_read_only",
+                "Test keys cannot modify production resources",
+            );
+        }
+        let Some(fields) = json_object(&headers, &body) else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "The body must be a JSON object sent as application/json",
+            );
+        };
+        let audit = state.audits.append_live(fields, state.clock.now_secs());
+        (
+            StatusCode::CREATED,
+            Json(json!({"environment": "live", "audit": audit})),
+        )
+            .into_response()
+    })
+}
+
+/// Authorizes the request for `needed`, runs `handler`, and adds the
+/// rate-limit headers to whatever it answers (2xx and 403 alike).
+fn guarded(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &[u8],
+    needed: &'static str,
+    handler: impl FnOnce(&Principal) -> Response,
+) -> Response {
+    let form_body = media_type_is(headers, "application/x-www-form-urlencoded").then_some(body);
+    match resource_auth::authorize(state, headers, uri.query(), form_body, needed) {
+        Ok((principal, decision)) => {
+            let mut response = handler(&principal);
+            add_rate_limit_headers(response.headers_mut(), &decision);
+            response
+        }
+        Err(e) => e.into_response(&state.fixtures.realm),
+    }
+}
+
+fn json_object(headers: &HeaderMap, body: &[u8]) -> Option<serde_json::Map<String, Value>> {
+    if !media_type_is(headers, "application/json") {
+        return None;
+    }
+    match serde_json::from_slice(body).ok()? {
+        Value::Object(mut fields) => {
+            // The server assigns these.
+            fields.remove("id");
+            fields.remove("created_at");
+            Some(fields)
+        }
+        _ => None,
+    }
+}
+
+fn media_type_is(headers: &HeaderMap, expected: &str) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(expected))
+}
+
+fn ok(body: Value) -> Response {
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+fn error(status: StatusCode, code: &str, description: &str) -> Response {
+    (status, Json(json!({"error": code, "error_description": description}))).into_response()
+}
