@@ -1,34 +1,168 @@
-//! Turns the parsed command line into validated configs and runs the chosen
-//! job. (Being written: the serve and conform wiring lands with those modules.)
+//! Turns the parsed command line into validated configs (the two-stage
+//! configuration of STYLE.md) and runs the chosen job. Nothing below this
+//! module sees clap.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ConformArgs, ServeArgs, ServerTuning};
+use crate::conform::{self, ConformConfig, ConformError, Target, TargetProfile};
+use crate::fixtures::{Fixtures, FixturesError};
+use crate::http::{HttpError, Trust};
+use crate::server::{self, ServeConfig, ServeError, TlsSetup};
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_CHECK_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_RUNTIME: u8 = 3;
 
+/// Why a command could not do its job (as opposed to a target failing a
+/// check, which is an outcome with exit code 1).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
     Usage(String),
-    #[error("{0}")]
-    Runtime(String),
+    #[error(transparent)]
+    Fixtures(#[from] FixturesError),
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    #[error(transparent)]
+    Conform(#[from] ConformError),
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
 }
 
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) => EXIT_USAGE,
-            Error::Runtime(_) => EXIT_RUNTIME,
+            Error::Usage(_) | Error::Fixtures(_) | Error::Http(_) => EXIT_USAGE,
+            Error::Serve(ServeError::Config(_)) | Error::Serve(ServeError::Tls(_)) => EXIT_USAGE,
+            Error::Serve(_) | Error::Output(_) => EXIT_RUNTIME,
+            Error::Conform(e) => e.exit_code(),
         }
     }
 }
 
-pub async fn run(cli: Cli, _out: &mut (dyn Write + Send)) -> Result<u8, Error> {
+/// Runs one command; the returned value is the process exit code.
+pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> Result<u8, Error> {
     match cli.command {
-        Command::Serve(_) | Command::Conform(_) => Err(Error::Runtime("not wired yet".into())),
+        Command::Serve(args) => serve(serve_config(args)?, out).await,
+        Command::Conform(args) => {
+            let config = conform_config(args)?;
+            let summary = conform::run(config, out).await?;
+            Ok(summary.exit_code())
+        }
     }
+}
+
+async fn serve(config: ServeConfig, out: &mut (dyn Write + Send)) -> Result<u8, Error> {
+    let server = server::start(config).await?;
+    writeln!(out, "Point11 reference server listening on {}", server.base_url)?;
+    if let Some(ca) = &server.ca_path {
+        writeln!(out, "CA certificate: {}", ca.display())?;
+        writeln!(
+            out,
+            "  trust it explicitly: conform --target {} --ca-cert {}",
+            server.base_url,
+            ca.display()
+        )?;
+    }
+    writeln!(
+        out,
+        "Admin controls: {}/_harness/ (header X-P11-Admin-Secret)",
+        server.base_url
+    )?;
+    writeln!(out, "Press Ctrl-C to stop.")?;
+    out.flush()?;
+    let _ = tokio::signal::ctrl_c().await;
+    writeln!(out, "Shutting down.")?;
+    server.shutdown().await?;
+    Ok(EXIT_OK)
+}
+
+fn serve_config(args: ServeArgs) -> Result<ServeConfig, Error> {
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => TlsSetup::Files { cert, key },
+        _ => TlsSetup::StateDir(args.state_dir),
+    };
+    let mut config = tuned(ServeConfig::new(fixtures(&args.server)?, tls), &args.server);
+    config.bind = args.bind;
+    config.validate()?;
+    Ok(config)
+}
+
+fn tuned(mut config: ServeConfig, tuning: &ServerTuning) -> ServeConfig {
+    config.token_ttl = tuning.token_ttl;
+    config.code_ttl = tuning.code_ttl;
+    config.rate_window = tuning.rate_window;
+    config
+}
+
+fn fixtures(tuning: &ServerTuning) -> Result<Fixtures, Error> {
+    Ok(match &tuning.fixtures {
+        Some(path) => Fixtures::load(path)?,
+        None => Fixtures::builtin(),
+    })
+}
+
+fn conform_config(args: ConformArgs) -> Result<ConformConfig, Error> {
+    let trust = match &args.ca_cert {
+        Some(path) => Trust::from_pem_file(path)?,
+        None => Trust::System,
+    };
+    let target = match (&args.profile, &args.target) {
+        (Some(path), url) => {
+            let mut profile = TargetProfile::load(path)?;
+            if let Some(url) = url {
+                profile.base_url = url.trim_end_matches('/').to_owned();
+            }
+            Target::Profile { profile, trust }
+        }
+        (None, Some(url)) => Target::Url {
+            base_url: url.trim_end_matches('/').to_owned(),
+            trust,
+            fixtures: fixtures(&args.server)?,
+            allow_http: args.allow_http,
+        },
+        (None, None) => {
+            if args.ca_cert.is_some() {
+                return Err(Error::Usage(
+                    "--ca-cert needs --target or --profile (the embedded server brings its own CA)".into(),
+                ));
+            }
+            let server = ServeConfig::new(fixtures(&args.server)?, TlsSetup::Ephemeral);
+            Target::Embedded {
+                server: tuned(server, &args.server),
+            }
+        }
+    };
+    let config = ConformConfig {
+        scenario_dirs: scenario_dirs(args.scenario_dirs)?,
+        target,
+        junit: args.junit,
+        json: args.json,
+        timeout: args.timeout,
+        filter: args.filter,
+        verbose: args.verbose,
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+/// `--scenarios` as given; otherwise `./scenarios`, falling back to the
+/// scenarios shipped beside this crate's sources so `cargo run` works from
+/// anywhere in the checkout.
+fn scenario_dirs(given: Vec<PathBuf>) -> Result<Vec<PathBuf>, Error> {
+    if !given.is_empty() {
+        return Ok(given);
+    }
+    let local = Path::new("scenarios");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    [local.to_path_buf(), shipped]
+        .into_iter()
+        .find(|p| p.is_dir())
+        .map(|p| vec![p])
+        .ok_or_else(|| Error::Usage("no ./scenarios directory here; point at one with --scenarios DIR".into()))
 }

@@ -1,0 +1,283 @@
+//! Runs one scenario: generate values, send each step, judge every
+//! expectation, bind captures, and stop at the first failing step. The
+//! result is redacted before it is returned.
+
+use std::time::{Duration, Instant};
+
+use super::capture;
+use super::expect::evaluate;
+use super::reply::Reply;
+use super::request;
+use crate::conform::level::{Outcome, Policy};
+use crate::conform::redact::Redactor;
+use crate::conform::result::{
+    CheckKind, CheckResult, Exchange, ResponseRecord, ScenarioResult, ScenarioStatus, StepResult, StepStatus,
+};
+use crate::conform::scenario::{Expectation, Scenario, Step};
+use crate::conform::template::Vars;
+
+/// Bytes of a response body kept in a transcript.
+const BODY_KEEP: usize = 16 * 1024;
+
+/// What every scenario of a run shares. Read-only, so scenarios could run
+/// concurrently (those that move the target's clock would need to run alone).
+pub(crate) struct Ctx<'a> {
+    pub client: &'a reqwest::Client,
+    pub vars: &'a Vars,
+    pub policy: Policy,
+    pub verbose: bool,
+}
+
+pub(crate) async fn run_scenario(s: &Scenario, ctx: &Ctx<'_>) -> ScenarioResult {
+    let started = Instant::now();
+    let mut vars = ctx.vars.clone();
+    let mut redactor = Redactor::from_vars(&vars);
+    for g in &s.generators {
+        for (name, value, secret) in g.generate(&mut rand::rng()) {
+            if secret {
+                redactor.add(&name, &value);
+            }
+            vars.set(name, value, secret);
+        }
+    }
+    let mut steps: Vec<StepResult> = Vec::new();
+    for step in &s.steps {
+        if steps
+            .iter()
+            .any(|r| matches!(r.status, StepStatus::Fail | StepStatus::Error))
+        {
+            steps.push(not_run(step));
+            continue;
+        }
+        let mut run = StepRun {
+            scenario: s,
+            step,
+            ctx,
+            vars: &mut vars,
+            redactor: &mut redactor,
+        };
+        steps.push(run.go().await);
+    }
+    let status = if let Some(e) = steps.iter().find_map(|r| r.error.clone()) {
+        ScenarioStatus::Error { message: e }
+    } else if steps.iter().any(|r| r.status == StepStatus::Fail) {
+        ScenarioStatus::Fail
+    } else if steps.iter().any(|r| r.status == StepStatus::Warn) {
+        ScenarioStatus::Warn
+    } else {
+        ScenarioStatus::Pass
+    };
+    let mut result = ScenarioResult {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        reference: s.reference.clone(),
+        level: s.level,
+        tags: s.tags.clone(),
+        file: s.source.path.clone(),
+        status,
+        duration: started.elapsed(),
+        steps,
+    };
+    redactor.scenario(&mut result);
+    result
+}
+
+/// A result for a scenario that did not run at all (skipped, interrupted).
+pub(crate) fn unrun(s: &Scenario, status: ScenarioStatus) -> ScenarioResult {
+    ScenarioResult {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        reference: s.reference.clone(),
+        level: s.level,
+        tags: s.tags.clone(),
+        file: s.source.path.clone(),
+        status,
+        duration: Duration::ZERO,
+        steps: s.steps.iter().map(not_run).collect(),
+    }
+}
+
+fn not_run(step: &Step) -> StepResult {
+    StepResult {
+        index: step.index,
+        name: step.name.clone(),
+        status: StepStatus::NotRun,
+        duration: Duration::ZERO,
+        checks: Vec::new(),
+        exchange: None,
+        error: None,
+    }
+}
+
+struct StepRun<'a, 'c> {
+    scenario: &'a Scenario,
+    step: &'a Step,
+    ctx: &'a Ctx<'c>,
+    vars: &'a mut Vars,
+    redactor: &'a mut Redactor,
+}
+
+impl StepRun<'_, '_> {
+    async fn go(&mut self) -> StepResult {
+        if let Some(pause) = self.step.sleep {
+            tokio::time::sleep(pause).await;
+        }
+        let started = Instant::now();
+        let built = match request::build(self.ctx.client, &self.step.request, self.vars) {
+            Ok(b) => b,
+            Err(message) => return self.errored(started, None, format!("cannot build the request: {message}")),
+        };
+        self.redactor.learn_request_headers(&built.record.headers);
+        self.redactor
+            .learn_request_fields(&built.url, built.record.body.as_deref());
+        let mut exchange = Exchange {
+            request: built.record,
+            response: None,
+        };
+        let reply = match receive(self.ctx.client, built.request, &built.url).await {
+            Ok(reply) => reply,
+            Err(message) => return self.errored(started, Some(exchange), message),
+        };
+        self.redactor.learn_response(&reply.body, reply.location.as_ref());
+        let mut checks: Vec<CheckResult> = self.step.expect.iter().map(|e| self.judge(e, &reply)).collect();
+        checks.extend(self.capture(&reply));
+        let status = if checks.iter().any(|c| c.outcome == Outcome::Fail) {
+            StepStatus::Fail
+        } else if checks.iter().any(|c| c.outcome == Outcome::Warn) {
+            StepStatus::Warn
+        } else {
+            StepStatus::Pass
+        };
+        exchange.response = Some(record(&reply));
+        StepResult {
+            index: self.step.index,
+            name: self.step.name.clone(),
+            status,
+            duration: started.elapsed(),
+            checks,
+            exchange: (status != StepStatus::Pass || self.ctx.verbose).then_some(exchange),
+            error: None,
+        }
+    }
+
+    fn errored(&self, started: Instant, exchange: Option<Exchange>, message: String) -> StepResult {
+        StepResult {
+            index: self.step.index,
+            name: self.step.name.clone(),
+            status: StepStatus::Error,
+            duration: started.elapsed(),
+            checks: Vec::new(),
+            exchange,
+            error: Some(format!("step {} ({}): {message}", self.step.index, self.step.name)),
+        }
+    }
+
+    fn judge(&self, e: &Expectation, reply: &Reply) -> CheckResult {
+        let j = evaluate(e, reply, self.vars);
+        let level = e.level.or(self.step.level).unwrap_or(self.scenario.level);
+        let outcome = match (j.applicable, j.holds) {
+            (false, _) => Outcome::NotApplicable,
+            (true, true) => Outcome::Pass,
+            (true, false) if self.step.setup => Outcome::Fail,
+            (true, false) => level.when_violated(&self.ctx.policy),
+        };
+        CheckResult {
+            id: e.id.clone(),
+            kind: CheckKind::Expect,
+            subject: j.subject,
+            expected: j.expected,
+            actual: j.actual,
+            outcome,
+            level,
+            setup: self.step.setup,
+            reference: self.scenario.reference.clone(),
+            location: self.scenario.source.location(&e.span),
+            from_macro: e.from_macro,
+            note: e.note.clone(),
+        }
+    }
+
+    /// Binds the step's captures; a capture with nothing to take is a
+    /// failed check (the later steps cannot run without it).
+    fn capture(&mut self, reply: &Reply) -> Vec<CheckResult> {
+        let mut failed = Vec::new();
+        for c in &self.step.capture {
+            match capture::extract(c, reply) {
+                Ok(value) => {
+                    if c.redact {
+                        self.redactor.add(&c.name, &value);
+                    }
+                    self.vars.set(c.name.clone(), value, c.redact);
+                }
+                Err(why) => failed.push(CheckResult {
+                    id: Some(format!("capture.{}", c.name)),
+                    kind: CheckKind::Capture,
+                    subject: capture::describe(c),
+                    expected: "a value".into(),
+                    actual: format!("nothing ({why})"),
+                    outcome: Outcome::Fail,
+                    level: self.step.level.unwrap_or(self.scenario.level),
+                    setup: self.step.setup,
+                    reference: self.scenario.reference.clone(),
+                    location: self.scenario.source.location(&c.span),
+                    from_macro: None,
+                    note: None,
+                }),
+            }
+        }
+        failed
+    }
+}
+
+/// Sends a request and reads the whole reply. A transport failure (connect,
+/// TLS, timeout, broken body) is returned as text for an ERROR.
+async fn receive(client: &reqwest::Client, req: reqwest::Request, url: &url::Url) -> Result<Reply, String> {
+    let resp = client.execute(req).await.map_err(|e| error_chain(&e))?;
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = resp.bytes().await.map_err(|e| error_chain(&e))?;
+    Ok(Reply::new(
+        status,
+        headers,
+        String::from_utf8_lossy(&body).into_owned(),
+        url,
+    ))
+}
+
+fn record(reply: &Reply) -> ResponseRecord {
+    let truncated = reply.body.len() > BODY_KEEP;
+    let mut end = BODY_KEEP.min(reply.body.len());
+    while !reply.body.is_char_boundary(end) {
+        end -= 1;
+    }
+    ResponseRecord {
+        status: reply.status,
+        headers: reply.headers.clone(),
+        body: reply.body[..end].to_owned(),
+        body_truncated: truncated,
+    }
+}
+
+/// An error and its causes on one line: reqwest's own message rarely names
+/// the TLS or connect reason, its sources do.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
