@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::server::Fault;
+
 /// Checks that an OAuth 2.0-protected Point11 API behaves as RFC 6749, RFC 7636,
 /// RFC 6750 and the Point11 contract say, and runs a reference server to
 /// develop against.
@@ -63,6 +65,15 @@ pub struct ServeArgs {
     /// Private key (PEM) for --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// Break this rule on purpose (repeatable), to show that a conformance
+    /// run catches it; --list-faults names them.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<Fault>,
+
+    /// Print every fault with the checks it must trip, and exit.
+    #[arg(long)]
+    pub list_faults: bool,
 
     #[command(flatten)]
     pub server: ServerTuning,
@@ -147,6 +158,11 @@ pub struct ConformArgs {
     /// Show every check, not only failures.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Start the embedded server with this fault injected (repeatable; not
+    /// with --target or --profile). `serve --list-faults` names them.
+    #[arg(long = "server-fault", value_name = "NAME")]
+    pub server_faults: Vec<Fault>,
 
     #[command(flatten)]
     pub server: ServerTuning,

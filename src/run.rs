@@ -48,6 +48,10 @@ impl Error {
 /// Runs one command; the returned value is the process exit code.
 pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> Result<u8, Error> {
     match cli.command {
+        Command::Serve(args) if args.list_faults => {
+            server::write_fault_list(out)?;
+            Ok(EXIT_OK)
+        }
         Command::Serve(args) => serve(serve_config(args)?, out).await,
         Command::Conform(args) => {
             let config = conform_config(args)?;
@@ -58,8 +62,12 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> Result<u8, Error> {
 }
 
 async fn serve(config: ServeConfig, out: &mut (dyn Write + Send)) -> Result<u8, Error> {
+    let faults = config.faults.clone();
     let server = server::start(config).await?;
     writeln!(out, "Point11 reference server listening on {}", server.base_url)?;
+    for fault in faults.iter() {
+        writeln!(out, "FAULT INJECTED: {} ({})", fault.name(), fault.description())?;
+    }
     if let Some(ca) = &server.ca_path {
         writeln!(out, "CA certificate: {}", ca.display())?;
         writeln!(
@@ -89,6 +97,7 @@ fn serve_config(args: ServeArgs) -> Result<ServeConfig, Error> {
     };
     let mut config = tuned(ServeConfig::new(fixtures(&args.server)?, tls), &args.server);
     config.bind = args.bind;
+    config.faults = args.faults.into_iter().collect();
     config.validate()?;
     Ok(config)
 }
@@ -112,6 +121,11 @@ fn conform_config(args: ConformArgs) -> Result<ConformConfig, Error> {
         Some(path) => Trust::from_pem_file(path)?,
         None => Trust::System,
     };
+    if !args.server_faults.is_empty() && (args.profile.is_some() || args.target.is_some()) {
+        return Err(Error::Usage(
+            "--server-fault needs the embedded server: leave out --target and --profile".into(),
+        ));
+    }
     let target = match (&args.profile, &args.target) {
         (Some(path), url) => {
             let mut profile = TargetProfile::load(path)?;
@@ -132,10 +146,12 @@ fn conform_config(args: ConformArgs) -> Result<ConformConfig, Error> {
                     "--ca-cert needs --target or --profile (the embedded server brings its own CA)".into(),
                 ));
             }
-            let server = ServeConfig::new(fixtures(&args.server)?, TlsSetup::Ephemeral);
-            Target::Embedded {
-                server: tuned(server, &args.server),
-            }
+            let mut server = tuned(
+                ServeConfig::new(fixtures(&args.server)?, TlsSetup::Ephemeral),
+                &args.server,
+            );
+            server.faults = args.server_faults.iter().copied().collect();
+            Target::Embedded { server }
         }
     };
     let config = ConformConfig {

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::codes::CodeGrant;
 use super::consent::{self, CARRIED_PARAMS};
+use super::faults::{Fault, Faults};
 use super::params::Params;
 use super::pkce;
 use super::scope;
@@ -75,7 +76,7 @@ fn respond(state: &AppState, params: &Params, is_post: bool) -> Response {
         Err(message) => return consent::error_page(message),
     };
     let client_state = params.get("state");
-    let approved = match validate(params, target.client) {
+    let approved = match validate(params, target.client, &state.faults) {
         Ok(approved) => approved,
         Err(e) => return redirect_error(&target, &e, client_state),
     };
@@ -89,6 +90,7 @@ fn respond(state: &AppState, params: &Params, is_post: bool) -> Response {
             consent::consent_page(target.client, &approved.scope, &hidden)
         }
         Some("approve") => approve(state, &target, approved, client_state),
+        Some("deny") if state.faults.breaks(Fault::DenyApproves) => approve(state, &target, approved, client_state),
         Some("deny") => redirect_error(
             &target,
             &RedirectError::new("access_denied", "The user denied the request"),
@@ -134,7 +136,7 @@ fn target<'s>(state: &'s AppState, params: &Params) -> Result<Target<'s>, &'stat
     }
 }
 
-fn validate(params: &Params, client: &Client) -> Result<Approved, RedirectError> {
+fn validate(params: &Params, client: &Client, faults: &Faults) -> Result<Approved, RedirectError> {
     let invalid = |description| RedirectError::new("invalid_request", description);
     // §3.1: request parameters MUST NOT be included more than once.
     if params.first_duplicate().is_some() {
@@ -157,17 +159,21 @@ fn validate(params: &Params, client: &Client) -> Result<Approved, RedirectError>
             "This client may not use the authorization code grant",
         ));
     }
-    let scope = scope::resolve(params.get("scope"), &client.scopes)
+    let scope = scope::resolve(params.get("scope"), &client.scopes, faults)
         .map_err(|e| RedirectError::new("invalid_scope", e.description()))?;
-    let code_challenge = pkce_challenge(params)?.to_owned();
+    let code_challenge = pkce_challenge(params, client, faults)?.to_owned();
     Ok(Approved { scope, code_challenge })
 }
 
 /// Point11 requires PKCE with S256 for every client. RFC 7636 §4.3: an
 /// omitted method means `plain`, which Point11 refuses like any other
 /// method but S256 (§4.4.1: `invalid_request`).
-fn pkce_challenge(params: &Params) -> Result<&str, RedirectError> {
+fn pkce_challenge<'p>(params: &'p Params, client: &Client, faults: &Faults) -> Result<&'p str, RedirectError> {
     let invalid = |description| RedirectError::new("invalid_request", description);
+    if params.get("code_challenge").is_none() && client.is_public() && faults.breaks(Fault::PkceOptionalPublic) {
+        // No challenge bound: no verifier can match it later.
+        return Ok("");
+    }
     let challenge = params
         .get("code_challenge")
         .ok_or(invalid("code_challenge is required: PKCE with S256"))?;

@@ -7,6 +7,7 @@ use base64::Engine;
 use base64::alphabet::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
+use super::faults::{Fault, Faults};
 use super::params::{Params, form_decode};
 use super::token_error::TokenError;
 use crate::apikey::constant_time_eq;
@@ -24,10 +25,12 @@ const BASIC_B64: GeneralPurpose = GeneralPurpose::new(
 pub struct Presented {
     pub client_id: Option<String>,
     pub secret: Option<Secret>,
+    /// The credentials came in an HTTP Basic header (not the body).
+    pub basic: bool,
 }
 
 /// Reads the credentials from the `Authorization` header and the body.
-pub fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, TokenError> {
+pub fn presented(headers: &HeaderMap, params: &Params, faults: &Faults) -> Result<Presented, TokenError> {
     let mut authorizations = headers.get_all(header::AUTHORIZATION).iter();
     let (Some(value), None) = (authorizations.next(), authorizations.next()) else {
         if headers.contains_key(header::AUTHORIZATION) {
@@ -40,12 +43,12 @@ pub fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, Toke
     let (id, secret) = value
         .to_str()
         .ok()
-        .and_then(parse_basic)
+        .and_then(|v| parse_basic(v, !faults.breaks(Fault::BasicNotFormDecoded)))
         .ok_or(TokenError::invalid_client(
             "The Authorization header must hold valid HTTP Basic client credentials",
         ))?;
     // §2.3.1: the client MUST NOT use more than one authentication method.
-    if params.get("client_secret").is_some() {
+    if params.get("client_secret").is_some() && !faults.breaks(Fault::TwoAuthMethodsAccepted) {
         return Err(TokenError::invalid_request(
             "Use one client authentication method: HTTP Basic or client_secret in the body, not both",
         ));
@@ -58,6 +61,7 @@ pub fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, Toke
     Ok(Presented {
         client_id: Some(id),
         secret: Some(Secret::new(secret)),
+        basic: true,
     })
 }
 
@@ -67,13 +71,18 @@ fn from_body(params: &Params) -> Result<Presented, TokenError> {
     if client_id.is_none() && secret.is_some() {
         return Err(TokenError::invalid_request("client_secret was sent without client_id"));
     }
-    Ok(Presented { client_id, secret })
+    Ok(Presented {
+        client_id,
+        secret,
+        basic: false,
+    })
 }
 
 /// `Basic <base64(form-urlencode(id) ":" form-urlencode(secret))>`: the
 /// scheme is case-insensitive (RFC 9110 §11.1); the decoded value splits on
 /// its first colon and both halves are form-decoded (RFC 6749 §2.3.1).
-fn parse_basic(value: &str) -> Option<(String, String)> {
+/// `form_decode = false` is the `basic-not-form-decoded` fault.
+fn parse_basic(value: &str, form_decoded: bool) -> Option<(String, String)> {
     let (scheme, rest) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
@@ -81,19 +90,25 @@ fn parse_basic(value: &str) -> Option<(String, String)> {
     let decoded = BASIC_B64.decode(rest.trim_start_matches(' ')).ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
     let (id, secret) = decoded.split_once(':')?;
-    let id = form_decode(id);
-    (!id.is_empty()).then(|| (id, form_decode(secret)))
+    let decode = |s: &str| if form_decoded { form_decode(s) } else { s.to_owned() };
+    let id = decode(id);
+    (!id.is_empty()).then(|| (id, decode(secret)))
 }
 
 /// Checks the presented credentials against the registered clients.
 /// A presentation without any `client_id` is the caller's to judge.
-pub fn authenticate<'f>(fixtures: &'f Fixtures, presented: &Presented) -> Result<&'f Client, TokenError> {
+pub fn authenticate<'f>(
+    fixtures: &'f Fixtures,
+    presented: &Presented,
+    faults: &Faults,
+) -> Result<&'f Client, TokenError> {
     let failed = || TokenError::invalid_client("Client authentication failed");
     let id = presented.client_id.as_deref().ok_or_else(failed)?;
     let client = fixtures.client_by_id(id).ok_or_else(failed)?;
     let sent = presented.secret.as_ref().map(Secret::expose).filter(|s| !s.is_empty());
     match (&client.secret, sent) {
         (Some(expected), Some(sent)) if constant_time_eq(expected.expose(), sent) => Ok(client),
+        (Some(_), Some(_)) if !presented.basic && faults.breaks(Fault::BodySecretNotChecked) => Ok(client),
         // §3.2.1: a confidential client must authenticate.
         (Some(_), None) => Err(TokenError::invalid_client(
             "This client must authenticate with its secret",
@@ -119,15 +134,20 @@ mod tests {
     #[test]
     fn basic_halves_are_form_decoded() {
         let fixtures = Fixtures::builtin();
-        let p = presented(&basic("svc%3Areports:p%2Bq%2Fr%25s+t"), &Params::default()).unwrap();
+        let p = presented(
+            &basic("svc%3Areports:p%2Bq%2Fr%25s+t"),
+            &Params::default(),
+            &Faults::none(),
+        )
+        .unwrap();
         assert_eq!(p.client_id.as_deref(), Some("svc:reports"));
-        assert_eq!(authenticate(&fixtures, &p).unwrap().name, "C_SPECIAL");
+        assert_eq!(authenticate(&fixtures, &p, &Faults::none()).unwrap().name, "C_SPECIAL");
     }
 
     #[test]
     fn two_methods_at_once_are_invalid_request() {
         let params = Params::parse(b"client_secret=x");
-        let err = presented(&basic("p11-basic:x"), &params).unwrap_err();
+        let err = presented(&basic("p11-basic:x"), &params, &Faults::none()).unwrap_err();
         assert_eq!(err.code.as_str(), "invalid_request");
     }
 
@@ -136,7 +156,7 @@ mod tests {
         for value in ["Digest username=\"x\"", "Bearer abc", "Basic %%%", "Basic bm9jb2xvbg=="] {
             let mut headers = HeaderMap::new();
             headers.insert(header::AUTHORIZATION, HeaderValue::from_static(value));
-            let err = presented(&headers, &Params::default()).unwrap_err();
+            let err = presented(&headers, &Params::default(), &Faults::none()).unwrap_err();
             assert_eq!(err.code.as_str(), "invalid_client", "{value}");
         }
     }
@@ -144,9 +164,22 @@ mod tests {
     #[test]
     fn confidential_client_without_secret_fails() {
         let fixtures = Fixtures::builtin();
-        let p = presented(&HeaderMap::new(), &Params::parse(b"client_id=p11-basic")).unwrap();
-        assert_eq!(authenticate(&fixtures, &p).unwrap_err().code.as_str(), "invalid_client");
-        let p = presented(&HeaderMap::new(), &Params::parse(b"client_id=p11-public")).unwrap();
-        assert!(authenticate(&fixtures, &p).unwrap().is_public());
+        let p = presented(
+            &HeaderMap::new(),
+            &Params::parse(b"client_id=p11-basic"),
+            &Faults::none(),
+        )
+        .unwrap();
+        assert_eq!(
+            authenticate(&fixtures, &p, &Faults::none()).unwrap_err().code.as_str(),
+            "invalid_client"
+        );
+        let p = presented(
+            &HeaderMap::new(),
+            &Params::parse(b"client_id=p11-public"),
+            &Faults::none(),
+        )
+        .unwrap();
+        assert!(authenticate(&fixtures, &p, &Faults::none()).unwrap().is_public());
     }
 }

@@ -9,6 +9,7 @@ use axum::response::Response;
 
 use super::AppState;
 use super::codes::{CodeGrant, Redemption};
+use super::faults::Fault;
 use super::issue;
 use super::params::Params;
 use super::pkce;
@@ -27,7 +28,8 @@ pub fn exchange(state: &AppState, client: &Client, params: &Params) -> Result<Re
     let code = params
         .get("code")
         .ok_or(TokenError::invalid_request("code is required"))?;
-    let grant = match state.codes.take(code, state.token_ttl_ms()) {
+    let single_use = !state.faults.breaks(Fault::CodeReusable);
+    let grant = match state.codes.take(code, state.token_ttl_ms(), single_use) {
         Redemption::Fresh(grant) => grant,
         Redemption::Replayed { revoke } => {
             revoke.into_iter().for_each(|jti| revoke_token(state, jti));
@@ -36,7 +38,12 @@ pub fn exchange(state: &AppState, client: &Client, params: &Params) -> Result<Re
         Redemption::Unknown => return Err(TokenError::invalid_grant("The authorization code is invalid").into()),
     };
     check(state, client, params, &grant)?;
-    let issued = issue::access_token(state, client, &grant.scope).map_err(|_| Refusal::Internal)?;
+    let scope = if state.faults.breaks(Fault::CodeScopeWidened) {
+        &client.scopes
+    } else {
+        &grant.scope
+    };
+    let issued = issue::access_token(state, client, scope).map_err(|_| Refusal::Internal)?;
     // A replay that arrived while the token was being signed revokes it, as
     // it would have had the replay come a moment later. The winner of a race
     // still gets its (revoked) token: exactly one redemption succeeds.
@@ -79,12 +86,14 @@ fn check(state: &AppState, client: &Client, params: &Params, grant: &CodeGrant) 
     let verifier = params
         .get("code_verifier")
         .ok_or(TokenError::invalid_grant("code_verifier is required"))?;
-    if !pkce::is_valid_verifier(verifier) {
+    let alnum_only =
+        state.faults.breaks(Fault::VerifierAlnumOnly) && !verifier.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !pkce::is_valid_verifier(verifier) || alnum_only {
         return Err(TokenError::invalid_grant(
             "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
         ));
     }
-    if !pkce::verifies(verifier, &grant.code_challenge) {
+    if !pkce::verifies(verifier, &grant.code_challenge) && !state.faults.breaks(Fault::VerifierNotChecked) {
         return Err(TokenError::invalid_grant(
             "code_verifier does not match the code_challenge",
         ));

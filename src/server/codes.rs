@@ -74,13 +74,15 @@ impl CodeStore {
         code
     }
 
-    /// Takes a code atomically: a fresh code becomes consumed.
-    pub fn take(&self, code: &str, remember_ms: i64) -> Redemption {
+    /// Takes a code atomically: a fresh code becomes consumed, unless
+    /// `single_use` is off (the `code-reusable` fault).
+    pub fn take(&self, code: &str, remember_ms: i64, single_use: bool) -> Redemption {
         let mut entries = self.entries.lock().expect("code store lock");
         let Some(entry) = entries.get_mut(&digest(code)) else {
             return Redemption::Unknown;
         };
         match entry {
+            Entry::Active(grant) if !single_use => Redemption::Fresh(grant.clone()),
             Entry::Active(grant) => {
                 let grant = grant.clone();
                 *entry = Entry::Consumed {
@@ -151,10 +153,10 @@ mod tests {
     fn second_take_is_a_replay_that_returns_issued_tokens() {
         let store = CodeStore::default();
         let code = store.issue(grant(), 0, 10_000);
-        assert_eq!(store.take(&code, 10_000), Redemption::Fresh(grant()));
+        assert_eq!(store.take(&code, 10_000, true), Redemption::Fresh(grant()));
         assert!(store.record_token(&code, "jti-1"));
         assert_eq!(
-            store.take(&code, 10_000),
+            store.take(&code, 10_000, true),
             Redemption::Replayed {
                 revoke: vec!["jti-1".into()]
             }
@@ -163,7 +165,7 @@ mod tests {
             !store.record_token(&code, "jti-late"),
             "a replay revokes late tokens too"
         );
-        assert_eq!(store.take("nope", 10_000), Redemption::Unknown);
+        assert_eq!(store.take("nope", 10_000, true), Redemption::Unknown);
     }
 
     #[test]
@@ -172,7 +174,7 @@ mod tests {
         let code = store.issue(grant(), 0, 10_000);
         let fresh: usize = std::thread::scope(|s| {
             let handles: Vec<_> = (0..16)
-                .map(|_| s.spawn(|| matches!(store.take(&code, 10_000), Redemption::Fresh(_)) as usize))
+                .map(|_| s.spawn(|| matches!(store.take(&code, 10_000, true), Redemption::Fresh(_)) as usize))
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).sum()
         });

@@ -140,6 +140,7 @@ mod tests {
             issuer: &state.fixtures.issuer,
             audience: &state.fixtures.audience,
             now_secs: state.clock.now_secs(),
+            faults: &state.faults,
         };
         verify(&state.signing, &expect, &token)
     }

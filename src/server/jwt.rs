@@ -10,6 +10,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use super::faults::{Fault, Faults};
 use super::signing::{KeyRing, SigningKey};
 
 /// RFC 9068 §2.1: `typ` is `at+jwt`; the full media type is accepted too.
@@ -89,6 +90,8 @@ pub struct Expectations<'a> {
     pub issuer: &'a str,
     pub audience: &'a str,
     pub now_secs: i64,
+    /// Rules to break on purpose (`serve --fault`).
+    pub faults: &'a Faults,
 }
 
 /// Verifies signature, header and claims. Revocation is the caller's check.
@@ -123,7 +126,7 @@ pub fn verify(ring: &KeyRing, expect: &Expectations<'_>, token: &str) -> Result<
     })?;
     let claims = data.claims;
     // RFC 7519 §4.1.4: not accepted on or after `exp`; no leeway.
-    if claims.exp <= expect.now_secs {
+    if claims.exp <= expect.now_secs && !expect.faults.breaks(Fault::ExpiredTokenAccepted) {
         return Err(Rejection::Expired);
     }
     // RFC 7519 §4.1.5: not accepted before `nbf`.
@@ -178,8 +181,11 @@ mod tests {
             issuer: "https://issuer.test",
             audience: "https://api.test",
             now_secs,
+            faults: &NO_FAULTS,
         }
     }
+
+    static NO_FAULTS: Faults = Faults::none();
 
     #[test]
     fn round_trip_and_expiry_without_leeway() {

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
+use super::faults::Fault;
 
 /// The current signing key and, after a rotation, the previous one.
 pub async fn jwks(State(state): State<AppState>) -> Response {
@@ -29,7 +30,11 @@ pub async fn authorization_server(State(state): State<AppState>, headers: Header
         "grant_types_supported": ["authorization_code", "client_credentials"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         // RFC 9700 §2.1.1: publish PKCE support; plain is refused.
-        "code_challenge_methods_supported": ["S256"],
+        "code_challenge_methods_supported": if state.faults.breaks(Fault::PlainListedInMetadata) {
+            json!(["S256", "plain"])
+        } else {
+            json!(["S256"])
+        },
     }))
     .into_response()
 }

@@ -18,6 +18,7 @@ mod code_exchange;
 mod codes;
 mod consent;
 mod data;
+mod faults;
 mod forge;
 mod issue;
 mod jwt;
@@ -53,9 +54,10 @@ use axum_server::tls_rustls::RustlsConfig;
 
 pub use self::admin::ADMIN_SECRET_HEADER;
 pub use self::clock::Clock;
+pub use self::faults::{Fault, Faults, UnknownFault, write_list as write_fault_list};
 pub use self::forge::{ForgedAlg, MintRequest, Tamper};
 pub use self::signing::SigningKey;
-pub use self::state::{AppState, Faults};
+pub use self::state::AppState;
 pub use self::token::AUTH_FAILURE_BUDGET;
 use crate::fixtures::Fixtures;
 use crate::secret::Secret;
@@ -77,6 +79,8 @@ pub struct ServeConfig {
     pub code_ttl: Duration,
     /// Rate-limit window (Point11: one minute).
     pub rate_window: Duration,
+    /// Rules to break on purpose (`serve --fault`); none by default.
+    pub faults: Faults,
 }
 
 impl ServeConfig {
@@ -91,6 +95,7 @@ impl ServeConfig {
             token_ttl: Duration::from_secs(3600),
             code_ttl: Duration::from_secs(300),
             rate_window: Duration::from_secs(60),
+            faults: Faults::none(),
         }
     }
 
@@ -187,6 +192,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServeError> {
     let local_addr = listener.local_addr().map_err(ServeError::Serve)?;
     let base_url = base_url(local_addr);
     let admin_secret = config.fixtures.admin_secret.clone();
+    let faults = config.faults.clone();
     let state = tokio::task::spawn_blocking(move || AppState::new(&config, Clock::system()))
         .await
         .map_err(|e| ServeError::Serve(std::io::Error::other(e)))??;
@@ -197,6 +203,9 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServeError> {
         let _ = signal.await;
     }));
     tracing::info!(target: "p11_harness::server", %base_url, "listening");
+    for fault in faults.iter() {
+        tracing::warn!(target: "p11_harness::server", fault = fault.name(), "fault injected: {}", fault.description());
+    }
     Ok(RunningServer {
         local_addr,
         base_url,

@@ -30,6 +30,20 @@ impl Params {
         self.pairs.iter().filter(|(n, _)| n == name).count()
     }
 
+    /// Every parameter name that appears more than once, once each.
+    pub fn repeated(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .pairs
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| self.count(n) > 1)
+            .collect();
+        names.dedup();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// The first parameter name that appears more than once.
     pub fn first_duplicate(&self) -> Option<&str> {
         self.pairs

@@ -13,13 +13,17 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::data::{analytics, environment_name};
+use super::faults::Fault;
 use super::resource_auth::{self, Principal};
 use super::responses::add_rate_limit_headers;
 use crate::fixtures::Environment;
 
 pub async fn list_audits(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
     guarded(&state, &headers, &uri, &body, "audits:read", |principal| {
-        let env = principal.environment;
+        let env = match principal.environment {
+            Environment::Test if state.faults.breaks(Fault::TestKeyReadsLive) => Environment::Live,
+            env => env,
+        };
         ok(json!({"environment": environment_name(env), "audits": state.audits.list(env)}))
     })
 }
@@ -35,7 +39,7 @@ pub async fn create_audit(State(state): State<AppState>, headers: HeaderMap, uri
     guarded(&state, &headers, &uri, &body, "audits:write", |principal| {
         // Point11: test keys reach sandbox data only and cannot modify
         // production resources, whatever scopes they hold.
-        if principal.environment == Environment::Test {
+        if principal.environment == Environment::Test && !state.faults.breaks(Fault::TestKeyWritesLive) {
             return error(
                 StatusCode::FORBIDDEN,
                 "test_key_read_only",
@@ -75,7 +79,7 @@ fn guarded(
             add_rate_limit_headers(response.headers_mut(), &decision);
             response
         }
-        Err(e) => e.into_response(&state.fixtures.realm),
+        Err(e) => e.into_response(&state.fixtures.realm, &state.faults),
     }
 }
 

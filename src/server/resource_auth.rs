@@ -8,14 +8,16 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
+use super::apikeys::{KeyGrant, KeyRejection};
 use super::bearer;
+use super::faults::{Fault, Faults};
 use super::jwt::{self, Expectations, Rejection};
 use super::ratelimit::{Decision, LimitKey};
 use super::responses::{add_rate_limit_headers, too_many_requests};
 use super::scope;
 use super::token_error::challenge_safe;
 use crate::apikey;
-use crate::fixtures::Environment;
+use crate::fixtures::{Environment, Tier};
 
 /// Who is calling, as far as the resource server cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +55,14 @@ pub fn authorize(
     form_body: Option<&[u8]>,
     needed: &'static str,
 ) -> Result<(Principal, Decision), ResourceError> {
-    let credential = bearer::extract(headers, query, form_body)
-        .map_err(ResourceError::Malformed)?
-        .ok_or(ResourceError::NoCredentials)?;
-    let principal = authenticate(state, &credential).map_err(ResourceError::InvalidToken)?;
+    let credential = bearer::extract(headers, query, form_body).map_err(ResourceError::Malformed)?;
+    let Some(credential) = credential else {
+        if headers.contains_key(header::AUTHORIZATION) && state.faults.breaks(Fault::OtherSchemeInvalidRequest) {
+            return Err(ResourceError::Malformed("Only the Bearer scheme is accepted"));
+        }
+        return Err(ResourceError::NoCredentials);
+    };
+    let principal = authenticate(state, &credential)?;
     let decision = state
         .limiter
         .hit(principal.limit_key.clone(), principal.limit, state.clock.now_ms());
@@ -71,9 +77,19 @@ pub fn authorize(
 
 /// API keys are told apart by their `p11_` prefix; anything else must be a
 /// JWT access token.
-fn authenticate(state: &AppState, credential: &str) -> Result<Principal, &'static str> {
+fn authenticate(state: &AppState, credential: &str) -> Result<Principal, ResourceError> {
+    let faults = &state.faults;
     if apikey::looks_like_key(credential) {
-        let grant = state.api_keys.authenticate(credential).map_err(|r| r.description())?;
+        let grant = match state.api_keys.authenticate(credential) {
+            Ok(grant) => grant,
+            Err(KeyRejection::Malformed) if faults.breaks(Fault::MalformedKeyAccepted) => KeyGrant {
+                name: "malformed".into(),
+                environment: Environment::Live,
+                scopes: vec!["audits:read".into()],
+                limit: state.fixtures.tier_limit(Tier::Standard),
+            },
+            Err(r) => return Err(ResourceError::InvalidToken(r.description())),
+        };
         return Ok(Principal {
             environment: grant.environment,
             scope: grant.scopes.join(" "),
@@ -86,14 +102,20 @@ fn authenticate(state: &AppState, credential: &str) -> Result<Principal, &'stati
         issuer: &fixtures.issuer,
         audience: &fixtures.audience,
         now_secs: state.clock.now_secs(),
+        faults,
     };
-    let claims = jwt::verify(&state.signing, &expect, credential).map_err(Rejection::description)?;
+    let claims = jwt::verify(&state.signing, &expect, credential).map_err(|r| match r {
+        Rejection::Malformed if faults.breaks(Fault::GarbageTokenInvalidRequest) => {
+            ResourceError::Malformed(r.description())
+        }
+        r => ResourceError::InvalidToken(r.description()),
+    })?;
     if state.revoked.is_revoked(&claims.jti) {
-        return Err(Rejection::Revoked.description());
+        return Err(ResourceError::InvalidToken(Rejection::Revoked.description()));
     }
     let client = fixtures
         .client_by_id(&claims.client_id)
-        .ok_or(Rejection::UnknownClient.description())?;
+        .ok_or(ResourceError::InvalidToken(Rejection::UnknownClient.description()))?;
     Ok(Principal {
         environment: Environment::Live,
         scope: claims.scope,
@@ -103,9 +125,9 @@ fn authenticate(state: &AppState, credential: &str) -> Result<Principal, &'stati
 }
 
 impl ResourceError {
-    pub fn into_response(self, realm: &str) -> Response {
+    pub fn into_response(self, realm: &str, faults: &Faults) -> Response {
         let realm = challenge_safe(realm);
-        let (status, challenge, body) = match &self {
+        let (mut status, challenge, body) = match &self {
             ResourceError::NoCredentials => (
                 StatusCode::UNAUTHORIZED,
                 format!("Bearer realm=\"{realm}\""),
@@ -124,8 +146,15 @@ impl ResourceError {
                 return too_many_requests(decision, "Rate limit exceeded; retry after the time in Retry-After");
             }
         };
+        if matches!(self, ResourceError::InsufficientScope { .. }) && faults.breaks(Fault::InsufficientScope401) {
+            status = StatusCode::UNAUTHORIZED;
+        }
         let mut response = (status, Json(body)).into_response();
-        if let Ok(value) = HeaderValue::from_str(&challenge) {
+        let challenge_dropped =
+            matches!(self, ResourceError::NoCredentials) && faults.breaks(Fault::NoCredentialsNoChallenge);
+        if let Ok(value) = HeaderValue::from_str(&challenge)
+            && !challenge_dropped
+        {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }
         if let ResourceError::InsufficientScope { decision, .. } = &self {

@@ -1,5 +1,7 @@
 //! Scope parameters (RFC 6749 §3.3): syntax, and the set a client may get.
 
+use super::faults::{Fault, Faults};
+
 /// Why a requested scope was refused; every case is `invalid_scope`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopeError {
@@ -26,7 +28,7 @@ fn is_scope_token(token: &str) -> bool {
 /// client's full allowed set when none was requested. Unknown or not allowed
 /// tokens fail the request rather than being dropped silently. The result
 /// follows the order of `allowed`, so equal sets give equal strings.
-pub fn resolve(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>, ScopeError> {
+pub fn resolve(requested: Option<&str>, allowed: &[String], faults: &Faults) -> Result<Vec<String>, ScopeError> {
     let Some(requested) = requested else {
         return Ok(allowed.to_vec());
     };
@@ -37,6 +39,14 @@ pub fn resolve(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String
         return Err(ScopeError::Malformed);
     }
     if !tokens.iter().all(|t| allowed.iter().any(|a| a == t)) {
+        if faults.breaks(Fault::UnknownScopeDropped) {
+            let kept: Vec<String> = allowed
+                .iter()
+                .filter(|a| tokens.contains(&a.as_str()))
+                .cloned()
+                .collect();
+            return Ok(if kept.is_empty() { allowed.to_vec() } else { kept });
+        }
         return Err(ScopeError::NotAllowed);
     }
     Ok(allowed
@@ -61,31 +71,48 @@ mod tests {
 
     #[test]
     fn order_and_duplicates_do_not_matter() {
-        let a = resolve(Some("analytics:read audits:read"), &allowed()).unwrap();
-        let b = resolve(Some("audits:read analytics:read audits:read"), &allowed()).unwrap();
+        let a = resolve(Some("analytics:read audits:read"), &allowed(), &Faults::none()).unwrap();
+        let b = resolve(
+            Some("audits:read analytics:read audits:read"),
+            &allowed(),
+            &Faults::none(),
+        )
+        .unwrap();
         assert_eq!(a, b);
         assert_eq!(a.join(" "), "audits:read analytics:read");
     }
 
     #[test]
     fn omitted_scope_is_the_full_allowed_set() {
-        assert_eq!(resolve(None, &allowed()).unwrap(), allowed());
+        assert_eq!(resolve(None, &allowed(), &Faults::none()).unwrap(), allowed());
     }
 
     #[test]
     fn refusals() {
-        assert_eq!(resolve(Some("AUDITS:READ"), &allowed()), Err(ScopeError::NotAllowed));
         assert_eq!(
-            resolve(Some("audits:read audits:write"), &allowed()),
+            resolve(Some("AUDITS:READ"), &allowed(), &Faults::none()),
             Err(ScopeError::NotAllowed)
         );
         assert_eq!(
-            resolve(Some("audits:read  analytics:read"), &allowed()),
+            resolve(Some("audits:read audits:write"), &allowed(), &Faults::none()),
+            Err(ScopeError::NotAllowed)
+        );
+        assert_eq!(
+            resolve(Some("audits:read  analytics:read"), &allowed(), &Faults::none()),
             Err(ScopeError::Malformed)
         );
-        assert_eq!(resolve(Some(" audits:read"), &allowed()), Err(ScopeError::Malformed));
-        assert_eq!(resolve(Some("a\"b"), &allowed()), Err(ScopeError::Malformed));
-        assert_eq!(resolve(Some("a\\b"), &allowed()), Err(ScopeError::Malformed));
+        assert_eq!(
+            resolve(Some(" audits:read"), &allowed(), &Faults::none()),
+            Err(ScopeError::Malformed)
+        );
+        assert_eq!(
+            resolve(Some("a\"b"), &allowed(), &Faults::none()),
+            Err(ScopeError::Malformed)
+        );
+        assert_eq!(
+            resolve(Some("a\\b"), &allowed(), &Faults::none()),
+            Err(ScopeError::Malformed)
+        );
     }
 
     #[test]

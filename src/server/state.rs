@@ -1,8 +1,8 @@
 //! The server's shared state: clock, fixtures, signing keys, codes, limits,
-//! API keys, revocations, the live audit store and (later) injected faults.
+//! API keys, revocations, the live audit store and injected faults.
 //! Passed to every handler; nothing is global.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -11,28 +11,11 @@ use super::apikeys::ApiKeyRegistry;
 use super::clock::Clock;
 use super::codes::CodeStore;
 use super::data::AuditStore;
+use super::faults::Faults;
 use super::ratelimit::RateLimiter;
 use super::signing::{KeyRing, SigningKey};
 use super::{ServeConfig, ServeError};
 use crate::fixtures::Fixtures;
-
-/// Rules of the contract that the server is told to break, by name, so the
-/// conformance runner can be shown to catch them. Empty by default; fault
-/// injection arrives in a later issue.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Faults {
-    broken: BTreeSet<String>,
-}
-
-impl Faults {
-    pub fn none() -> Self {
-        Self::default()
-    }
-
-    pub fn breaks(&self, rule: &str) -> bool {
-        self.broken.contains(rule)
-    }
-}
 
 /// Cheap to clone: everything lives behind one `Arc`.
 #[derive(Debug, Clone)]
@@ -86,7 +69,7 @@ impl AppState {
                 api_keys: ApiKeyRegistry::from_fixtures(&fixtures),
                 revoked: RevokedTokens::default(),
                 audits: AuditStore::new(),
-                faults: Faults::none(),
+                faults: config.faults.clone(),
                 token_ttl: config.token_ttl,
                 code_ttl: config.code_ttl,
                 base_url: OnceLock::new(),

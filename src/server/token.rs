@@ -12,6 +12,7 @@ use serde_json::json;
 use super::AppState;
 use super::client_auth::{self, Presented};
 use super::code_exchange;
+use super::faults::{Fault, Faults};
 use super::issue;
 use super::params::Params;
 use super::ratelimit::{Decision, LimitKey};
@@ -42,7 +43,7 @@ impl From<TokenError> for Refusal {
 pub async fn token(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     match handle(&state, &uri, &headers, &body) {
         Ok(response) => response,
-        Err(Refusal::Token(e)) => e.into_response(&state.fixtures.realm),
+        Err(Refusal::Token(e)) => e.into_response(&state.fixtures.realm, &state.faults),
         Err(Refusal::Throttled(decision)) => {
             too_many_requests(&decision, "Too many failed client authentications; retry later")
         }
@@ -55,7 +56,17 @@ pub async fn token(State(state): State<AppState>, uri: Uri, headers: HeaderMap, 
 
 /// RFC 6749 §3.2: the client MUST use POST. Any other method gets 405 with
 /// `Allow: POST` and a JSON error.
-pub async fn method_not_allowed() -> Response {
+pub async fn method_not_allowed(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    if state.faults.breaks(Fault::TokenGetAccepted) {
+        // The query is read as if it were the form body.
+        let mut headers = headers;
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let query = Bytes::copy_from_slice(uri.query().unwrap_or_default().as_bytes());
+        return token(State(state), Uri::from_static("/oauth/token"), headers, query).await;
+    }
     let mut response = no_store_json(
         StatusCode::METHOD_NOT_ALLOWED,
         json!({"error": "invalid_request", "error_description": "The token endpoint accepts POST only"}),
@@ -67,15 +78,24 @@ pub async fn method_not_allowed() -> Response {
 }
 
 fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Response, Refusal> {
-    let params = read_params(uri, headers, body)?;
-    let presented = client_auth::presented(headers, &params)?;
-    let grant_type = params.get("grant_type");
+    let faults = &state.faults;
+    let params = read_params(uri, headers, body, faults)?;
+    let presented = client_auth::presented(headers, &params, faults)?;
+    let grant_type = params.get("grant_type").or_else(|| {
+        faults
+            .breaks(Fault::MissingGrantTypeDefaults)
+            .then_some("client_credentials")
+    });
     // §5.2: the client is authenticated before the grant is looked at.
     let client = authenticate(state, &presented, grant_type)?;
     match grant_type {
         None => Err(TokenError::invalid_request("grant_type is required").into()),
         Some("client_credentials") => client_credentials(state, client, &params),
         Some("authorization_code") => code_exchange::exchange(state, client, &params),
+        Some("password") if faults.breaks(Fault::PasswordGrantEnabled) => client_credentials(state, client, &params),
+        Some(_) if faults.breaks(Fault::UnknownGrantInvalidRequest) => {
+            Err(TokenError::invalid_request("This grant type is not supported").into())
+        }
         // Includes `password`: RFC 9700 §2.4 says it MUST NOT be used.
         Some(_) => {
             Err(TokenError::new(TokenErrorCode::UnsupportedGrantType, "This grant type is not supported").into())
@@ -85,7 +105,7 @@ fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Resu
 
 /// The form parameters, refusing what §2.3.1 and §3.2 forbid: credentials
 /// in the URI, a body that is not form-encoded, repeated parameters.
-fn read_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Params, TokenError> {
+fn read_params(uri: &Uri, headers: &HeaderMap, body: &[u8], faults: &Faults) -> Result<Params, TokenError> {
     let query = Params::parse(uri.query().unwrap_or_default().as_bytes());
     if query.get("client_id").is_some() || query.get("client_secret").is_some() {
         return Err(TokenError::invalid_request(
@@ -103,7 +123,8 @@ fn read_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Params, To
         ));
     }
     let params = Params::parse(body);
-    if params.first_duplicate().is_some() {
+    let tolerated = |name: &str| name == "grant_type" && faults.breaks(Fault::DuplicateGrantTypeAccepted);
+    if params.repeated().into_iter().any(|name| !tolerated(name)) {
         return Err(TokenError::invalid_request("Request parameters must not be repeated"));
     }
     Ok(params)
@@ -131,7 +152,7 @@ fn authenticate<'s>(
     if !decision.allowed {
         return Err(Refusal::Throttled(decision));
     }
-    client_auth::authenticate(fixtures, presented).map_err(|e| {
+    client_auth::authenticate(fixtures, presented, &state.faults).map_err(|e| {
         state.limiter.record(key, now_ms);
         e.into()
     })
@@ -146,15 +167,19 @@ fn client_credentials(state: &AppState, client: &Client, params: &Params) -> Res
         )
         .into());
     }
-    if !client.grants.contains(&Grant::ClientCredentials) {
+    if !client.grants.contains(&Grant::ClientCredentials) && !state.faults.breaks(Fault::CcGrantNotChecked) {
         return Err(TokenError::new(
             TokenErrorCode::UnauthorizedClient,
             "This client may not use the client_credentials grant",
         )
         .into());
     }
-    let scope = scope::resolve(params.get("scope"), &client.scopes)
-        .map_err(|e| TokenError::new(TokenErrorCode::InvalidScope, e.description()))?;
+    let scope = if state.faults.breaks(Fault::CcIgnoresRequestedScope) {
+        client.scopes.clone()
+    } else {
+        scope::resolve(params.get("scope"), &client.scopes, &state.faults)
+            .map_err(|e| TokenError::new(TokenErrorCode::InvalidScope, e.description()))?
+    };
     let issued = issue::access_token(state, client, &scope).map_err(|_| Refusal::Internal)?;
     Ok(issue::success(state, &issued))
 }

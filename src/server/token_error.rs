@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
 
+use super::faults::{Fault, Faults};
 use super::responses::no_store_json;
 
 /// The §5.2 error codes the server uses.
@@ -67,10 +68,14 @@ impl TokenError {
     /// The response. A 401 carries `WWW-Authenticate: Basic realm=...`: §5.2
     /// requires it when the client used Basic, and RFC 9110 §15.5.2 requires
     /// a challenge on every 401, so body-credential failures get it too.
-    pub fn into_response(self, realm: &str) -> Response {
+    pub fn into_response(self, realm: &str, faults: &Faults) -> Response {
         let body = json!({"error": self.code.as_str(), "error_description": self.description});
-        let mut response = no_store_json(self.status(), body);
-        if self.status() == StatusCode::UNAUTHORIZED {
+        let status = match self.status() {
+            StatusCode::UNAUTHORIZED if faults.breaks(Fault::InvalidClient400) => StatusCode::BAD_REQUEST,
+            status => status,
+        };
+        let mut response = no_store_json(status, body);
+        if status == StatusCode::UNAUTHORIZED {
             let challenge = format!("Basic realm=\"{}\"", challenge_safe(realm));
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
@@ -94,7 +99,8 @@ mod tests {
 
     #[test]
     fn invalid_client_is_401_with_a_basic_challenge() {
-        let response = TokenError::invalid_client("Client authentication failed").into_response("point11");
+        let response =
+            TokenError::invalid_client("Client authentication failed").into_response("point11", &Faults::none());
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Basic realm=\"point11\"");
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
@@ -102,7 +108,7 @@ mod tests {
 
     #[test]
     fn other_errors_are_400_without_challenge() {
-        let response = TokenError::invalid_grant("x").into_response("point11");
+        let response = TokenError::invalid_grant("x").into_response("point11", &Faults::none());
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert!(response.headers().get(header::WWW_AUTHENTICATE).is_none());
     }
