@@ -6,6 +6,7 @@ pub mod conform;
 pub mod diagnostic;
 pub mod fixtures;
 pub mod http;
+pub mod load;
 pub mod secret;
 pub mod server;
 pub mod tls;

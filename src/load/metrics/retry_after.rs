@@ -1,0 +1,270 @@
+//! Retry-After behaviour, LOAD-METRICS.md §4.4: honesty, slack, the early
+//! probe, the penalty extension, Reset truth (H7) and the harness's own
+//! compliance. The probes record what happened as [`RaSample`]s; this
+//! module only judges them.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::load::metrics::headers::{Rule, reset_truth_violated, rule_from};
+use crate::load::observe::{Obs, Outcome};
+
+/// How a 429 was followed up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleKind {
+    /// An early probe at t_rcv + RA − 1 s − ε (when RA ≥ 2), then a single
+    /// probe at t_rcv + RA + ε.
+    Honesty,
+    /// Probes every δ from t_rcv + max(0, RA − 2 s) to find T_rec.
+    Recovery,
+    /// Probes every δ from t_rcv on (penalty, dense).
+    Dense,
+    /// A single probe at t_rcv + RA, then every δ (penalty, sparse).
+    Sparse,
+}
+
+/// One exhausting 429 and what the probes after it saw. Times are run-clock
+/// offsets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RaSample {
+    pub key: usize,
+    pub kind: SampleKind,
+    /// When the 429 arrived.
+    pub t_rcv: Duration,
+    /// Its Retry-After in seconds (None: absent or unparseable).
+    pub ra_s: Option<f64>,
+    pub rst: Option<i64>,
+    /// Round-trip time of the 429.
+    pub rtt: Duration,
+    /// Whether the early probe got 429, as it should (None: not sent).
+    pub early_probe_limited: Option<bool>,
+    /// Whether the single probe at t_rcv + RA + ε was admitted (Honesty).
+    pub honest: Option<bool>,
+    /// ŝ of the first admitted probe, as a run-clock offset (T_rec).
+    pub t_rec: Option<Duration>,
+}
+
+/// Nearest-rank summary of σ in milliseconds. σ can be negative (a
+/// dishonest Retry-After), which an HDR histogram cannot hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SlackMs {
+    pub count: u64,
+    pub min: Option<f64>,
+    pub p50: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+    /// σ < −ε: the Retry-After ended before the key recovered.
+    pub below_minus_eps: u64,
+    /// σ ≥ 1 s: honest but loose (the server did not round up tightly).
+    pub loose: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Penalty {
+    /// Δ = (T_rec − t_rcv) with dense probing − the same with a single probe.
+    pub delta_ms: Option<f64>,
+    /// Δ > 1 s + ε: rejected requests consumed quota (a lock-out).
+    pub extended: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RetryAfterMetrics {
+    /// 429s followed by a single probe at t_rcv + RA + ε.
+    pub sampled: u64,
+    /// Of those, probes that got 429 again.
+    pub dishonest: u64,
+    pub dishonest_pct: f64,
+    /// Dishonest samples whose Retry-After was 0: "go now" while blocked.
+    pub zero_while_blocked: u64,
+    /// 429s that had no usable Retry-After to probe with.
+    pub unusable: u64,
+    pub early_probe: Rule,
+    pub slack_ms: SlackMs,
+    pub penalty: Penalty,
+}
+
+/// Judges the samples; `eps` is 50 ms (the RTT is added per sample).
+pub fn judge(samples: &[RaSample], epoch_unix: f64) -> (RetryAfterMetrics, Rule) {
+    let eps = |s: &RaSample| 0.05 + s.rtt.as_secs_f64();
+    let mut m = RetryAfterMetrics::default();
+    let (mut early_checked, mut early_bad) = (0, 0);
+    let mut sigmas = Vec::new();
+    let (mut h7_checked, mut h7_bad) = (0, 0);
+    for s in samples {
+        let Some(ra) = s.ra_s else {
+            m.unusable += 1;
+            continue;
+        };
+        if let Some(limited) = s.early_probe_limited {
+            early_checked += 1;
+            early_bad += u64::from(!limited);
+        }
+        if s.kind == SampleKind::Honesty
+            && let Some(honest) = s.honest
+        {
+            m.sampled += 1;
+            if !honest {
+                m.dishonest += 1;
+                m.zero_while_blocked += u64::from(ra == 0.0);
+            }
+        }
+        if let Some(t_rec) = s.t_rec
+            && matches!(s.kind, SampleKind::Recovery | SampleKind::Dense)
+        {
+            if s.kind == SampleKind::Recovery {
+                let sigma = s.t_rcv.as_secs_f64() + ra - t_rec.as_secs_f64();
+                m.slack_ms.below_minus_eps += u64::from(sigma < -eps(s));
+                m.slack_ms.loose += u64::from(sigma >= 1.0);
+                sigmas.push(sigma * 1000.0);
+            }
+            if let Some(rst) = s.rst {
+                h7_checked += 1;
+                h7_bad += u64::from(reset_truth_violated(epoch_unix + t_rec.as_secs_f64(), rst, eps(s)));
+            }
+        }
+    }
+    m.dishonest_pct = if m.sampled == 0 {
+        0.0
+    } else {
+        100.0 * m.dishonest as f64 / m.sampled as f64
+    };
+    m.early_probe = rule_from(early_checked, early_bad);
+    m.slack_ms = slack(sigmas, m.slack_ms);
+    m.penalty = penalty(samples);
+    (m, rule_from(h7_checked, h7_bad))
+}
+
+fn slack(mut sigmas: Vec<f64>, counts: SlackMs) -> SlackMs {
+    sigmas.sort_by(f64::total_cmp);
+    let rank = |q: f64| -> Option<f64> {
+        let n = sigmas.len();
+        (n > 0).then(|| sigmas[((q * n as f64).ceil() as usize).clamp(1, n) - 1])
+    };
+    SlackMs {
+        count: sigmas.len() as u64,
+        min: sigmas.first().copied(),
+        p50: rank(0.5),
+        p99: rank(0.99),
+        max: sigmas.last().copied(),
+        ..counts
+    }
+}
+
+fn penalty(samples: &[RaSample]) -> Penalty {
+    let lag = |kind: SampleKind| -> Option<f64> {
+        let lags: Vec<f64> = samples
+            .iter()
+            .filter(|s| s.kind == kind)
+            .filter_map(|s| Some(s.t_rec?.as_secs_f64() - s.t_rcv.as_secs_f64()))
+            .collect();
+        (!lags.is_empty()).then(|| lags.iter().sum::<f64>() / lags.len() as f64)
+    };
+    match (lag(SampleKind::Dense), lag(SampleKind::Sparse)) {
+        (Some(dense), Some(sparse)) => {
+            let delta = dense - sparse;
+            Penalty {
+                delta_ms: Some(delta * 1000.0),
+                extended: Some(delta > 1.05),
+            }
+        }
+        _ => Penalty::default(),
+    }
+}
+
+/// The harness's own compliance (§4.4): requests sent on a key after a 429
+/// arrived and before its Retry-After expired, leaving out the probes sent
+/// early on purpose. Returns (requests checked, violations).
+pub fn compliance(obs: &[&Obs]) -> (u64, u64) {
+    let mut per_key: BTreeMap<usize, Vec<&Obs>> = BTreeMap::new();
+    for o in obs {
+        per_key.entry(o.key).or_default().push(o);
+    }
+    let (mut checked, mut violations) = (0, 0);
+    for list in per_key.values() {
+        // Blocked intervals [t_rcv, t_rcv + RA), sorted by start.
+        let mut blocks: Vec<(Duration, Duration)> = list
+            .iter()
+            .filter(|o| o.outcome() == Outcome::Limited)
+            .filter_map(|o| Some((o.t_rcv, o.t_rcv + Duration::from_secs_f64(o.ra_secs()?))))
+            .collect();
+        blocks.sort();
+        let mut sends: Vec<&&Obs> = list.iter().filter(|o| !o.deliberate).collect();
+        sends.sort_by_key(|o| o.t_snd);
+        let (mut next, mut blocked_until) = (0, Duration::ZERO);
+        for o in sends {
+            while next < blocks.len() && blocks[next].0 < o.t_snd {
+                blocked_until = blocked_until.max(blocks[next].1);
+                next += 1;
+            }
+            checked += 1;
+            violations += u64::from(o.t_snd < blocked_until);
+        }
+    }
+    (checked, violations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::metrics::windows::tests::{EPOCH, obs};
+    use crate::load::observe::RetryAfter;
+
+    fn sample(kind: SampleKind, ra: f64, t_rec: Option<f64>, honest: Option<bool>) -> RaSample {
+        RaSample {
+            key: 0,
+            kind,
+            t_rcv: Duration::from_secs_f64(0.3),
+            ra_s: Some(ra),
+            rst: Some(EPOCH as i64 + 2),
+            rtt: Duration::ZERO,
+            early_probe_limited: None,
+            honest,
+            t_rec: t_rec.map(Duration::from_secs_f64),
+        }
+    }
+
+    #[test]
+    fn honest_fixed_window() {
+        let samples = [
+            sample(SampleKind::Honesty, 2.0, None, Some(true)),
+            sample(SampleKind::Recovery, 2.0, Some(2.0), None),
+            sample(SampleKind::Dense, 2.0, Some(2.01), None),
+            sample(SampleKind::Sparse, 2.0, Some(2.3), None),
+        ];
+        let (m, h7) = judge(&samples, EPOCH);
+        assert_eq!((m.sampled, m.dishonest), (1, 0));
+        assert_eq!(m.slack_ms.count, 1);
+        assert!((m.slack_ms.p50.unwrap() - 300.0).abs() < 1e-6);
+        assert_eq!(m.slack_ms.below_minus_eps, 0);
+        assert_eq!(m.penalty.extended, Some(false));
+        assert_eq!((h7.checked, h7.violations), (2, 0));
+    }
+
+    #[test]
+    fn zero_and_short_retry_after_are_dishonest() {
+        let samples = [
+            sample(SampleKind::Honesty, 0.0, None, Some(false)),
+            sample(SampleKind::Recovery, 1.0, Some(2.0), None),
+        ];
+        let (m, _) = judge(&samples, EPOCH);
+        assert_eq!((m.dishonest, m.zero_while_blocked), (1, 1));
+        assert_eq!(m.slack_ms.below_minus_eps, 1);
+        assert!(m.slack_ms.min.unwrap() < -600.0);
+    }
+
+    #[test]
+    fn compliance_counts_sends_inside_retry_after() {
+        let mut limited = obs(1.0, 429, Some(0), None);
+        limited.resp.ra = Some(RetryAfter::Seconds(1));
+        let early = obs(1.5, 200, Some(4), None);
+        let mut deliberate = obs(1.6, 429, Some(0), None);
+        deliberate.deliberate = true;
+        let late = obs(2.1, 200, Some(3), None);
+        let all = [limited, early, deliberate, late];
+        let refs: Vec<&Obs> = all.iter().collect();
+        assert_eq!(compliance(&refs), (3, 1));
+    }
+}
