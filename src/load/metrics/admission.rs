@@ -76,7 +76,7 @@ pub struct Admission {
     pub accuracy: Option<f64>,
     /// O = Σ_w max(0, A_w − L), over every window with admissions.
     pub over_admission: u64,
-    /// O / (L × windows with admissions), in ppm.
+    /// O / (L × windows that reached the limit), in ppm.
     pub over_admission_ppm: f64,
     /// F: 429s issued before their window's L-th admission.
     pub false_429: u64,
@@ -112,7 +112,9 @@ pub fn from_windows(judged: &[KeyWindow], all: &[KeyWindow], ctx: &Ctx) -> Admis
         mean: ratios.iter().sum::<f64>() / ratios.len() as f64,
         max: ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     });
-    let with_admissions = all.iter().filter(|w| w.admitted > 0).count() as f64;
+    // Windows where the limiter was pushed to its limit; a window with a
+    // handful of requests (a scout, a stray probe) says nothing about it.
+    let exercised = all.iter().filter(|w| w.limited > 0 || w.admitted >= ctx.limit).count() as f64;
     let over: u64 = all.iter().map(|w| w.over).sum();
     Admission {
         windows: judged.len() as u64,
@@ -120,8 +122,8 @@ pub fn from_windows(judged: &[KeyWindow], all: &[KeyWindow], ctx: &Ctx) -> Admis
         accuracy: ratio.map(|r| 1.0 - (r.max - 1.0).abs().max((1.0 - r.min).abs())),
         ratio,
         over_admission: over,
-        over_admission_ppm: if with_admissions > 0.0 {
-            1e6 * over as f64 / (limit * with_admissions)
+        over_admission_ppm: if exercised > 0.0 {
+            1e6 * over as f64 / (limit * exercised)
         } else {
             0.0
         },

@@ -175,8 +175,10 @@ fn penalty(samples: &[RaSample]) -> Penalty {
 }
 
 /// The harness's own compliance (§4.4): requests sent on a key after a 429
-/// arrived and before its Retry-After expired, leaving out the probes sent
-/// early on purpose. Returns (requests checked, violations).
+/// arrived and before its Retry-After expired. Probes sent on purpose
+/// (early and dense recovery probes, bursts) are left out, and so are the
+/// Retry-Afters of the 429s they drew; a deliberate probe that is admitted
+/// ends the wait (the key has recovered). Returns (checked, violations).
 pub fn compliance(obs: &[&Obs]) -> (u64, u64) {
     let mut per_key: BTreeMap<usize, Vec<&Obs>> = BTreeMap::new();
     for o in obs {
@@ -184,23 +186,59 @@ pub fn compliance(obs: &[&Obs]) -> (u64, u64) {
     }
     let (mut checked, mut violations) = (0, 0);
     for list in per_key.values() {
-        // Blocked intervals [t_rcv, t_rcv + RA), sorted by start.
-        let mut blocks: Vec<(Duration, Duration)> = list
-            .iter()
-            .filter(|o| o.outcome() == Outcome::Limited)
-            .filter_map(|o| Some((o.t_rcv, o.t_rcv + Duration::from_secs_f64(o.ra_secs()?))))
-            .collect();
-        blocks.sort();
-        let mut sends: Vec<&&Obs> = list.iter().filter(|o| !o.deliberate).collect();
-        sends.sort_by_key(|o| o.t_snd);
-        let (mut next, mut blocked_until) = (0, Duration::ZERO);
-        for o in sends {
-            while next < blocks.len() && blocks[next].0 < o.t_snd {
-                blocked_until = blocked_until.max(blocks[next].1);
-                next += 1;
+        let (c, v) = key_compliance(list);
+        checked += c;
+        violations += v;
+    }
+    (checked, violations)
+}
+
+/// What happens on a key's timeline, in the order it is swept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    /// A deliberate probe that was sent at `.0` came back admitted.
+    Clear(Duration),
+    /// A request is sent (checked against the current wait).
+    Send,
+    /// A 429 arrived; its Retry-After holds until `.0`.
+    Block(Duration),
+}
+
+fn key_compliance(list: &[&Obs]) -> (u64, u64) {
+    let mut timeline: Vec<(Duration, Event)> = Vec::new();
+    for o in list {
+        if o.deliberate {
+            if o.outcome() == Outcome::Admitted {
+                timeline.push((o.t_rcv, Event::Clear(o.t_snd)));
             }
-            checked += 1;
-            violations += u64::from(o.t_snd < blocked_until);
+            continue;
+        }
+        timeline.push((o.t_snd, Event::Send));
+        if o.outcome() == Outcome::Limited
+            && let Some(ra) = o.ra_secs()
+        {
+            timeline.push((o.t_rcv, Event::Block(o.t_rcv + Duration::from_secs_f64(ra))));
+        }
+    }
+    // At equal times a recovery counts before a send, and a send before a
+    // 429: a 429 that arrives as a request leaves did not hold it back.
+    timeline.sort();
+    let (mut checked, mut violations) = (0, 0);
+    let (mut blocked_from, mut blocked_until) = (Duration::ZERO, Duration::ZERO);
+    for (at, event) in timeline {
+        match event {
+            Event::Send => {
+                checked += 1;
+                violations += u64::from(at < blocked_until);
+            }
+            Event::Block(until) => {
+                if at >= blocked_until {
+                    blocked_from = at;
+                }
+                blocked_until = blocked_until.max(until);
+            }
+            Event::Clear(sent) if sent >= blocked_from => blocked_until = Duration::ZERO,
+            Event::Clear(_) => {}
         }
     }
     (checked, violations)
@@ -262,9 +300,17 @@ mod tests {
         let early = obs(1.5, 200, Some(4), None);
         let mut deliberate = obs(1.6, 429, Some(0), None);
         deliberate.deliberate = true;
+        deliberate.resp.ra = Some(RetryAfter::Seconds(5));
         let late = obs(2.1, 200, Some(3), None);
-        let all = [limited, early, deliberate, late];
+        let all = [limited.clone(), early, deliberate, late];
         let refs: Vec<&Obs> = all.iter().collect();
         assert_eq!(compliance(&refs), (3, 1));
+        // A deliberate probe that is admitted ends the wait.
+        let mut recovered = obs(1.2, 200, Some(4), None);
+        recovered.deliberate = true;
+        let after = obs(1.3, 200, Some(3), None);
+        let all = [limited, recovered, after];
+        let refs: Vec<&Obs> = all.iter().collect();
+        assert_eq!(compliance(&refs), (2, 0));
     }
 }

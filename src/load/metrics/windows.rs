@@ -158,11 +158,11 @@ fn window(windows: &mut BTreeMap<i64, KeyWindow>, key: usize, reset: i64) -> &mu
 }
 
 /// A 429 is false when even counting every admission of its window that
-/// could have been decided before it (sent before the 429 came back), the
+/// could have been decided before it (sent by the time the 429 came back), the
 /// window had not reached L. Exact for a sequential client, and never a
 /// false alarm under concurrency.
 fn is_false_429(limited: &Obs, admitted_in_window: &[&Obs], limit: u64) -> bool {
-    let possible = admitted_in_window.iter().filter(|a| a.t_snd < limited.t_rcv).count() as u64;
+    let possible = admitted_in_window.iter().filter(|a| a.t_snd <= limited.t_rcv).count() as u64;
     possible < limit
 }
 

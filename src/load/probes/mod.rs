@@ -43,6 +43,8 @@ pub struct Prober {
     pub new_client: Arc<dyn Fn() -> Option<reqwest::Client> + Send + Sync>,
     /// Per key: the run-clock offset of the latest known window end.
     boundaries: Arc<Mutex<HashMap<usize, Duration>>>,
+    /// Per key: until when the last polite request's 429 says to wait.
+    blocked: Arc<Mutex<HashMap<usize, Duration>>>,
     samples: Arc<Mutex<Vec<RaSample>>>,
 }
 
@@ -90,6 +92,7 @@ impl Prober {
             limit,
             new_client,
             boundaries: Arc::default(),
+            blocked: Arc::default(),
             samples: Arc::default(),
         }
     }
@@ -130,6 +133,7 @@ impl Prober {
             resp,
         };
         self.note_boundary(&obs);
+        self.note_retry_after(&obs);
         self.recorder.push(obs.clone());
         obs
     }
@@ -152,6 +156,34 @@ impl Prober {
         if end_unix > s_hat && end_unix - s_hat <= self.window.as_secs_f64() + 2.0 {
             let offset = Duration::from_secs_f64((end_unix - epoch).max(0.0));
             self.boundaries.lock().expect("boundaries lock").insert(o.key, offset);
+        }
+    }
+
+    /// A polite request's 429 starts a wait; any admission ends it.
+    fn note_retry_after(&self, o: &Obs) {
+        let mut blocked = self.blocked.lock().expect("blocked lock");
+        match o.outcome() {
+            Outcome::Admitted => {
+                blocked.remove(&o.key);
+            }
+            Outcome::Limited if !o.deliberate => {
+                if let Some(ra) = o.ra_secs() {
+                    let until = o.t_rcv + Duration::from_secs_f64(ra);
+                    let entry = blocked.entry(o.key).or_default();
+                    *entry = (*entry).max(until);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Waits out the key's current Retry-After, if any (the harness never
+    /// sends a polite request before it expires). False when cancelled.
+    pub async fn wait_polite(&self, key: usize) -> bool {
+        let until = self.blocked.lock().expect("blocked lock").get(&key).copied();
+        match until {
+            Some(until) => self.cancel.sleep_until(self.clock.as_ref(), until).await,
+            None => !self.cancel.is_cancelled(),
         }
     }
 
@@ -185,6 +217,9 @@ impl Prober {
     /// Sends sequentially until the first 429 (bounded by 2L + 20 requests
     /// and a window plus a second). Returns the 429.
     pub async fn exhaust(&self, key: usize, phase: Phase, limit: u64) -> Option<Obs> {
+        if !self.wait_polite(key).await {
+            return None;
+        }
         let deadline = self.clock.now() + self.window + Duration::from_secs(1);
         for _ in 0..(2 * limit + 20) {
             if self.cancel.is_cancelled() || self.clock.now() > deadline {
@@ -199,23 +234,21 @@ impl Prober {
     }
 
     /// Probes every δ from `from` until a request is admitted, giving up at
-    /// `until`. Probes before `polite_after` are deliberate. Returns the
-    /// admitted probe's ŝ as a run-clock offset.
+    /// `until`. Every probe is deliberate: probing through a Retry-After is
+    /// the measurement. Returns the admitted probe's ŝ as a run-clock offset.
     pub async fn probe_until_admitted(
         &self,
         key: usize,
         phase: Phase,
         from: Duration,
         until: Duration,
-        polite_after: Duration,
     ) -> Option<Duration> {
         let mut at = from;
         while at <= until {
             if !self.cancel.sleep_until(self.clock.as_ref(), at).await {
                 return None;
             }
-            let deliberate = self.clock.now() < polite_after;
-            let o = self.send(key, phase, deliberate).await;
+            let o = self.send(key, phase, true).await;
             if o.outcome() == Outcome::Admitted {
                 return Some((o.t_snd + o.t_rcv) / 2);
             }

@@ -73,7 +73,7 @@ pub async fn honesty(prober: &Prober, key: usize) {
         // Find recovery anyway, so the next sample starts from a known state.
         let until = limited.t_rcv + give_up_after(prober, ra);
         let found = prober
-            .probe_until_admitted(key, Phase::RetryAfter, clock.now(), until, until)
+            .probe_until_admitted(key, Phase::RetryAfter, clock.now(), until)
             .await;
         if found.is_none() {
             prober.wait_fresh_window(key).await;
@@ -93,10 +93,12 @@ pub async fn recovery(prober: &Prober, key: usize) {
     };
     let from = limited.t_rcv + ra.saturating_sub(Duration::from_secs(2));
     let until = limited.t_rcv + give_up_after(prober, ra);
-    s.t_rec = prober
-        .probe_until_admitted(key, Phase::RetryAfter, from, until, limited.t_rcv + ra)
-        .await;
+    s.t_rec = prober.probe_until_admitted(key, Phase::RetryAfter, from, until).await;
+    let recovered = s.t_rec.is_some();
     prober.push_sample(s);
+    if !recovered {
+        prober.wait_fresh_window(key).await;
+    }
 }
 
 /// T_rec with dense probing (every δ from t_rcv) and with a single probe at
@@ -116,9 +118,11 @@ pub async fn penalty(prober: &Prober, key: usize) {
             _ => limited.t_rcv + ra + Prober::eps(&limited),
         };
         let until = limited.t_rcv + give_up_after(prober, ra);
-        s.t_rec = prober
-            .probe_until_admitted(key, Phase::Penalty, from, until, limited.t_rcv + ra)
-            .await;
+        s.t_rec = prober.probe_until_admitted(key, Phase::Penalty, from, until).await;
+        let recovered = s.t_rec.is_some();
         prober.push_sample(s);
+        if !recovered {
+            prober.wait_fresh_window(key).await;
+        }
     }
 }
