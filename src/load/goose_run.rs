@@ -186,8 +186,8 @@ async fn start_user(user: &mut GooseUser, shared: &Shared, plan: &TierPlan) -> T
     Ok(())
 }
 
-/// Sleeps (in short slices) until the user's next intended send, then sends
-/// and records one request.
+/// Sleeps (in short slices) towards the user's next intended send, or, when
+/// it is due, sends and records one request.
 async fn paced_request(user: &mut GooseUser, shared: &Shared) -> TransactionResult {
     let Some(mut state) = user.get_session_data::<UserState>().cloned() else {
         return Ok(());
@@ -198,11 +198,12 @@ async fn paced_request(user: &mut GooseUser, shared: &Shared) -> TransactionResu
     }
     let now = shared.clock.now();
     if now < state.next {
+        // Sleep, then let goose call again: the Retry-After check above
+        // must run right before a send, since another user of the key may
+        // have drawn a 429 meanwhile.
         shared.clock.sleep_until(state.next.min(now + MAX_SLEEP)).await;
-        if shared.clock.now() < state.next {
-            user.set_session_data(state);
-            return Ok(());
-        }
+        user.set_session_data(state);
+        return Ok(());
     }
     let t_int = state.next;
     let builder = user.get_request_builder(&GooseMethod::Get, &shared.path)?;

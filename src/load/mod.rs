@@ -224,8 +224,10 @@ async fn run_probes(
     progress: &Progress,
 ) -> ProbeResults {
     let (trust, timeout) = (remote.trust.clone(), config.request_timeout);
-    let new_client: Arc<dyn Fn() -> Option<reqwest::Client> + Send + Sync> =
-        Arc::new(move || crate::http::client(&trust, timeout).ok());
+    let new_client: Arc<dyn Fn(usize) -> Option<reqwest::Client> + Send + Sync> = Arc::new(move |n| {
+        let builder = crate::http::client_builder(&trust, timeout).ok()?;
+        builder.http1_only().pool_max_idle_per_host(n).build().ok()
+    });
     let say = |m: &str| progress.phase(m);
     let tier_run = |tier: Tier| {
         let prober = Prober::new(

@@ -64,11 +64,17 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(clock: Arc<dyn Clock>, window: u64, fault: Fault) -> Self {
-        let limits = HashMap::from([
+        let mut limits = HashMap::from([
             (STD_KEY.to_owned(), STD_LIMIT),
             (PRO_KEY.to_owned(), PRO_LIMIT),
             (SPARE_KEY.to_owned(), STD_LIMIT),
         ]);
+        // The reference fixtures' keys too, at their tiers' limits, for
+        // runs through the command line (which uses them by default).
+        let fixtures = p11_harness::fixtures::Fixtures::builtin();
+        for k in &fixtures.api_keys {
+            limits.insert(k.key.expose().to_owned(), fixtures.tier_limit(k.tier));
+        }
         Self {
             clock,
             window,
@@ -237,3 +243,38 @@ pub const PROBES: &[PhaseKind] = &[
     PhaseKind::Penalty,
     PhaseKind::Concurrency,
 ];
+
+/// Checks a summary.json file against the published JSON Schema.
+pub fn assert_matches_schema(summary_path: &Path) {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/load-summary.schema.json");
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(summary_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&summary)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "summary.json does not match its schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+/// Asserts that no file under `dir` contains any of the doubles' keys.
+pub fn assert_no_secret_in(dir: &Path) {
+    let mut secrets = vec![STD_KEY.to_owned(), PRO_KEY.to_owned(), SPARE_KEY.to_owned()];
+    secrets.extend(
+        p11_harness::fixtures::Fixtures::builtin()
+            .api_keys
+            .iter()
+            .map(|k| k.key.expose().to_owned()),
+    );
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "{} contains an API key", path.display());
+        }
+    }
+}

@@ -1,6 +1,11 @@
 //! Concurrency bursts (LOAD-METRICS.md §4.5): N users on one key, each with
 //! its own connection, held at a tokio `Barrier` until a fresh window
 //! starts, then firing L + N requests in all as fast as they can.
+//!
+//! The users share one HTTP/1.1-only client whose pool holds N connections,
+//! opened by N concurrent requests before the window starts: HTTP/1.1
+//! cannot multiplex, so N requests in flight are on N connections, as with
+//! N clients, without building N TLS configurations.
 
 use std::sync::Arc;
 
@@ -11,14 +16,11 @@ use crate::load::observe::Phase;
 use crate::load::probes::Prober;
 
 pub async fn burst(prober: &Prober, key: usize, n: usize) {
-    let clients: Vec<reqwest::Client> = (0..n).filter_map(|_| (prober.new_client)()).collect();
-    if clients.len() != n {
-        return;
-    }
+    let Some(client) = (prober.new_client)(n) else { return };
     // Open every connection before the window starts; an unauthenticated
     // request costs no key any quota.
     let mut warm = JoinSet::new();
-    for client in &clients {
+    for _ in 0..n {
         let (client, url) = (client.clone(), prober.url.clone());
         warm.spawn(async move {
             if let Ok(r) = client.get(url).send().await {
@@ -33,8 +35,8 @@ pub async fn burst(prober: &Prober, key: usize, n: usize) {
     let per_user = (prober.limit as usize + n).div_ceil(n);
     let barrier = Arc::new(Barrier::new(n));
     let mut users = JoinSet::new();
-    for (user, client) in clients.into_iter().enumerate() {
-        let (prober, barrier) = (prober.clone(), barrier.clone());
+    for user in 0..n {
+        let (prober, barrier, client) = (prober.clone(), barrier.clone(), client.clone());
         users.spawn(async move {
             barrier.wait().await;
             // A burst overloads the key on purpose, 429s or not: its

@@ -39,8 +39,9 @@ pub struct Prober {
     pub window: Duration,
     pub tier: Tier,
     pub limit: u64,
-    /// Builds a client with its own connection (the concurrency bursts).
-    pub new_client: Arc<dyn Fn() -> Option<reqwest::Client> + Send + Sync>,
+    /// Builds an HTTP/1.1 client whose pool keeps N connections (the
+    /// concurrency bursts).
+    pub new_client: Arc<dyn Fn(usize) -> Option<reqwest::Client> + Send + Sync>,
     /// Per key: the run-clock offset of the latest known window end.
     boundaries: Arc<Mutex<HashMap<usize, Duration>>>,
     /// Per key: until when the last polite request's 429 says to wait.
@@ -78,7 +79,7 @@ impl Prober {
         window: Duration,
         tier: Tier,
         limit: u64,
-        new_client: Arc<dyn Fn() -> Option<reqwest::Client> + Send + Sync>,
+        new_client: Arc<dyn Fn(usize) -> Option<reqwest::Client> + Send + Sync>,
     ) -> Self {
         Self {
             client,

@@ -83,7 +83,7 @@ mod tests {
         let hist = entries
             .iter()
             .find_map(|e| match e {
-                LogEntry::Interval(i) => Some(i.clone()),
+                LogEntry::Interval(i) => Some(i),
                 _ => None,
             })
             .unwrap();

@@ -96,6 +96,15 @@ const ROWS: &[Row] = &[
     }),
 ];
 
+/// A gate value: whole numbers as such, others to four decimals.
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
 fn opt(v: Option<String>) -> String {
     v.unwrap_or_else(|| "-".into())
 }
@@ -173,11 +182,13 @@ pub fn write(w: &mut dyn Write, s: &Summary, dir: &Path) -> io::Result<()> {
     }
     for g in &s.gates {
         let verdict = if g.passed { "PASS" } else { "FAIL" };
-        let actual = g.actual.map_or("-".into(), |a| format!("{a}"));
+        let actual = g.actual.map_or("-".into(), num);
         write!(
             w,
             "{verdict} {} [{}]: actual {actual}, limit {}",
-            g.gate, g.tier, g.threshold
+            g.gate,
+            g.tier,
+            num(g.threshold)
         )?;
         match &g.reason {
             Some(reason) => writeln!(w, " — {reason}")?,
