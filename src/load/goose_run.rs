@@ -236,18 +236,22 @@ async fn paced_request(user: &mut GooseUser, shared: &Shared) -> TransactionResu
         t_rcv,
         resp,
     };
-    let blocked = match obs.ra_secs() {
-        Some(ra) if shared.polite && obs.outcome() == Outcome::Limited => {
-            let until = t_rcv + Duration::from_secs_f64(ra);
-            let mut map = shared.blocked.lock().expect("blocked lock");
-            let entry = map.entry(state.key).or_default();
-            *entry = (*entry).max(until);
-            Some(*entry)
-        }
-        _ => None,
-    };
+    let blocked = note_retry_after(shared, &obs);
     shared.recorder.push(obs);
     state.next = pacer::next_slot(t_int, state.period, blocked);
     user.set_session_data(state);
     Ok(())
+}
+
+/// In polite mode a 429 holds the key until its Retry-After expires, for
+/// every user of the key. Returns the key's hold, if this response set one.
+fn note_retry_after(shared: &Shared, obs: &Obs) -> Option<Duration> {
+    let ra = obs
+        .ra_secs()
+        .filter(|_| shared.polite && obs.outcome() == Outcome::Limited)?;
+    let until = obs.t_rcv + Duration::from_secs_f64(ra);
+    let mut map = shared.blocked.lock().expect("blocked lock");
+    let entry = map.entry(obs.key).or_default();
+    *entry = (*entry).max(until);
+    Some(*entry)
 }

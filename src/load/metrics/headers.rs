@@ -81,47 +81,9 @@ pub struct HeaderRules {
 /// Judges H1–H3, H5, H8 and H9 per response, H6 per key window; H4 comes
 /// from the window accounting and H7 from the Retry-After probes.
 pub fn judge(obs: &[&Obs], ctx: &Ctx, h4: (RemAccounting, u64), h7: Rule) -> HeaderRules {
-    let limit = ctx.limit as i64;
     let mut r = HeaderRules::default();
     for o in obs {
-        let Some(status) = o.resp.status else { continue };
-        let limited = o.outcome() == Outcome::Limited;
-        if status == 401 || status == 403 {
-            r.H2_presence.unauthenticated_responses += 1;
-            if o.resp.lim.is_some() || o.resp.rem.is_some() || o.resp.rst.is_some() {
-                r.H2_presence.unauthenticated_with_ratelimit_headers += 1;
-            }
-            continue;
-        }
-        let all_three = o.resp.lim.is_some() && o.resp.rem.is_some() && o.resp.rst.is_some();
-        let ra_missing = limited && o.resp.ra.is_none();
-        r.H2_presence.ratelimit_missing += u64::from(!all_three);
-        r.H2_presence.retry_after_missing += u64::from(ra_missing);
-        r.H2_presence.rule.judge(!all_three || ra_missing);
-        if let Some(lim) = o.resp.lim {
-            r.H1_limit.judge(lim != limit);
-        }
-        if let Some(rem) = o.resp.rem {
-            r.H3_range.judge(rem < 0 || rem > limit || (limited && rem != 0));
-        }
-        let server_now = o.resp.date.map_or(o.s_hat(ctx.epoch_unix), |d| d as f64);
-        if let Some(rst) = o.resp.rst {
-            let ahead = rst as f64 - server_now;
-            r.H5_reset_form
-                .judge(rst <= 1_000_000_000 || ahead <= 0.0 || ahead > ctx.window_s as f64 + 1.0);
-        }
-        if let Some(ra) = o.resp.ra {
-            r.H8_retry_after_form.judge(!matches!(ra, RetryAfter::Seconds(_)));
-        }
-        if limited && let (Some(ra), Some(rst)) = (o.ra_secs(), o.resp.rst) {
-            let draft_off = o
-                .resp
-                .draft
-                .and_then(|d| d.t)
-                .is_some_and(|t| (t as f64 - ra).abs() > 1.0);
-            r.H9_cross_consistency
-                .judge(((rst as f64 - server_now) - ra).abs() > 1.0 || draft_off);
-        }
+        judge_response(&mut r, o, ctx);
     }
     r.H6_reset_stability = reset_stability(obs, ctx);
     let (rem, order) = h4;
@@ -145,6 +107,49 @@ pub fn judge(obs: &[&Obs], ctx: &Ctx, h4: (RemAccounting, u64), h7: Rule) -> Hea
     r.H8_retry_after_form = r.H8_retry_after_form.finish();
     r.H9_cross_consistency = r.H9_cross_consistency.finish();
     r
+}
+
+/// H1–H3, H5, H8 and H9 for one response; 401/403 are only counted.
+fn judge_response(r: &mut HeaderRules, o: &Obs, ctx: &Ctx) {
+    let limit = ctx.limit as i64;
+    let Some(status) = o.resp.status else { return };
+    let limited = o.outcome() == Outcome::Limited;
+    if status == 401 || status == 403 {
+        r.H2_presence.unauthenticated_responses += 1;
+        if o.resp.lim.is_some() || o.resp.rem.is_some() || o.resp.rst.is_some() {
+            r.H2_presence.unauthenticated_with_ratelimit_headers += 1;
+        }
+        return;
+    }
+    let all_three = o.resp.lim.is_some() && o.resp.rem.is_some() && o.resp.rst.is_some();
+    let ra_missing = limited && o.resp.ra.is_none();
+    r.H2_presence.ratelimit_missing += u64::from(!all_three);
+    r.H2_presence.retry_after_missing += u64::from(ra_missing);
+    r.H2_presence.rule.judge(!all_three || ra_missing);
+    if let Some(lim) = o.resp.lim {
+        r.H1_limit.judge(lim != limit);
+    }
+    if let Some(rem) = o.resp.rem {
+        r.H3_range.judge(rem < 0 || rem > limit || (limited && rem != 0));
+    }
+    let server_now = o.resp.date.map_or(o.s_hat(ctx.epoch_unix), |d| d as f64);
+    if let Some(rst) = o.resp.rst {
+        let ahead = rst as f64 - server_now;
+        r.H5_reset_form
+            .judge(rst <= 1_000_000_000 || ahead <= 0.0 || ahead > ctx.window_s as f64 + 1.0);
+    }
+    if let Some(ra) = o.resp.ra {
+        r.H8_retry_after_form.judge(!matches!(ra, RetryAfter::Seconds(_)));
+    }
+    if limited && let (Some(ra), Some(rst)) = (o.ra_secs(), o.resp.rst) {
+        let draft_off = o
+            .resp
+            .draft
+            .and_then(|d| d.t)
+            .is_some_and(|t| (t as f64 - ra).abs() > 1.0);
+        r.H9_cross_consistency
+            .judge(((rst as f64 - server_now) - ra).abs() > 1.0 || draft_off);
+    }
 }
 
 /// H6 for a fixed window: within each window (by ŝ, leaving out responses

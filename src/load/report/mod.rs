@@ -19,8 +19,8 @@ use time::OffsetDateTime;
 
 use crate::load::config::{LoadConfig, RemoteTarget};
 use crate::load::gates;
-use crate::load::latency::{self, Cell, Metric};
-use crate::load::metrics::{self, Inputs, retry_after::RaSample};
+use crate::load::latency::{self, Cell, Metric, Percentiles};
+use crate::load::metrics::{self, Inputs, TierMetrics, retry_after::RaSample};
 use crate::load::observe::{Obs, Outcome};
 use crate::load::summary::{
     ConfigInfo, SCHEMA_ID, SCHEMA_VERSION, Skipped, Summary, TargetInfo, TierSummary, WindowRow,
@@ -81,30 +81,7 @@ pub fn build(input: BuildInput<'_>) -> Built {
     let passed = gate_results.iter().all(|g| g.passed) && input.goose_failed.is_empty();
     let tiers = tier_metrics
         .into_iter()
-        .map(|m| {
-            let latency: Vec<_> = percentiles.iter().filter(|p| p.tier == m.tier).cloned().collect();
-            let p99 = |o: Outcome| {
-                latency
-                    .iter()
-                    .find(|p| p.outcome == o && p.metric == Metric::Service)
-                    .map(|p| p.p99_us)
-            };
-            let rejections_cheap = match (p99(Outcome::Limited), p99(Outcome::Admitted)) {
-                (Some(no), Some(yes)) => Some(no <= yes),
-                _ => None,
-            };
-            let load_windows = m
-                .load_windows
-                .iter()
-                .map(|w| WindowRow::from(w, &key_names[w.key]))
-                .collect();
-            TierSummary {
-                metrics: m,
-                load_windows,
-                latency,
-                rejections_cheap,
-            }
-        })
+        .map(|m| tier_summary(m, &percentiles, &key_names))
         .collect();
     let summary = Summary {
         schema: SCHEMA_ID,
@@ -130,6 +107,31 @@ pub fn build(input: BuildInput<'_>) -> Built {
         intervals: latency::intervals(&input.obs),
         histograms,
         epoch_unix,
+    }
+}
+
+fn tier_summary(m: TierMetrics, percentiles: &[Percentiles], key_names: &[String]) -> TierSummary {
+    let latency: Vec<_> = percentiles.iter().filter(|p| p.tier == m.tier).cloned().collect();
+    let p99 = |o: Outcome| {
+        latency
+            .iter()
+            .find(|p| p.outcome == o && p.metric == Metric::Service)
+            .map(|p| p.p99_us)
+    };
+    let rejections_cheap = match (p99(Outcome::Limited), p99(Outcome::Admitted)) {
+        (Some(no), Some(yes)) => Some(no <= yes),
+        _ => None,
+    };
+    let load_windows = m
+        .load_windows
+        .iter()
+        .map(|w| WindowRow::from(w, &key_names[w.key]))
+        .collect();
+    TierSummary {
+        metrics: m,
+        load_windows,
+        latency,
+        rejections_cheap,
     }
 }
 
