@@ -118,8 +118,8 @@ impl Fixtures {
 
     /// Parses and validates a fixtures file; `env` resolves `*_env` fields.
     pub fn parse(path: &Path, source: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, FixturesError> {
-        let raw: RawFixtures =
-            toml::from_str(source).map_err(|e| FixturesError::Syntax(Box::new(Diagnostic::from_toml(path, source, &e))))?;
+        let raw: RawFixtures = toml::from_str(source)
+            .map_err(|e| FixturesError::Syntax(Box::new(Diagnostic::from_toml(path, source, &e))))?;
         let invalid = |message: String| FixturesError::Invalid {
             path: path.to_owned(),
             message,
@@ -147,7 +147,8 @@ impl Fixtures {
         }
         let mut api_keys = Vec::new();
         for (name, k) in raw.api_keys {
-            let key = resolve(k.key, &k.key_env).ok_or_else(|| invalid(format!("api key {name}: `key` is required")))?;
+            let key =
+                resolve(k.key, &k.key_env).ok_or_else(|| invalid(format!("api key {name}: `key` is required")))?;
             let environment = match crate::apikey::classify(&key) {
                 Some(env) => env,
                 None => {
@@ -259,7 +260,10 @@ mod tests {
     fn env_overrides_secret() {
         let env = |name: &str| (name == "P11_C_BASIC_SECRET").then(|| "from-env".to_owned());
         let f = Fixtures::parse(Path::new("f.toml"), BUILTIN_REFERENCE, &env).unwrap();
-        assert_eq!(f.client("C_BASIC").unwrap().secret.as_ref().unwrap().expose(), "from-env");
+        assert_eq!(
+            f.client("C_BASIC").unwrap().secret.as_ref().unwrap().expose(),
+            "from-env"
+        );
     }
 
     #[test]
