@@ -199,11 +199,12 @@ fn modal(values: &[i64]) -> i64 {
     counts.into_iter().max_by_key(|(v, n)| (*n, *v)).map_or(0, |(v, _)| v)
 }
 
-/// H7 for one recovery measurement: the observed recovery instant `t_rec`
-/// (Unix seconds) against the Reset the 429 announced: −1 s < T_rec − rst ≤ ε.
-pub fn reset_truth_violated(t_rec_unix: f64, rst: i64, eps_s: f64) -> bool {
-    let d = t_rec_unix - rst as f64;
-    !(d > -1.0 && d <= eps_s)
+/// H7 for one recovery measurement: the recovery instant T_rec, known to
+/// lie in (low, high] (Unix seconds), against the Reset the 429 announced:
+/// −1 s < T_rec − rst ≤ ε. Violated only when the bounds rule it out.
+pub fn reset_truth_violated(low_unix: f64, high_unix: f64, rst: i64, eps_s: f64) -> bool {
+    let rst = rst as f64;
+    high_unix - rst <= -1.0 || low_unix - rst > eps_s
 }
 
 pub fn rule_from(checked: u64, violations: u64) -> Rule {
@@ -276,9 +277,13 @@ mod tests {
 
     #[test]
     fn reset_truth_window() {
-        assert!(!reset_truth_violated(100.01, 100, 0.05));
-        assert!(reset_truth_violated(100.2, 100, 0.05));
-        assert!(!reset_truth_violated(99.5, 100, 0.05));
-        assert!(reset_truth_violated(98.9, 100, 0.05));
+        assert!(!reset_truth_violated(99.99, 100.01, 100, 0.05));
+        assert!(
+            !reset_truth_violated(99.98, 100.12, 100, 0.05),
+            "within the probes' spacing"
+        );
+        assert!(reset_truth_violated(100.15, 100.2, 100, 0.05));
+        assert!(!reset_truth_violated(99.45, 99.5, 100, 0.05));
+        assert!(reset_truth_violated(98.8, 98.9, 100, 0.05));
     }
 }

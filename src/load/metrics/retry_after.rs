@@ -43,8 +43,12 @@ pub struct RaSample {
     pub early_probe_limited: Option<bool>,
     /// Whether the single probe at t_rcv + RA + ε was admitted (Honesty).
     pub honest: Option<bool>,
-    /// ŝ of the first admitted probe, as a run-clock offset (T_rec).
+    /// ŝ of the first admitted probe, as a run-clock offset: T_rec is at
+    /// most this.
     pub t_rec: Option<Duration>,
+    /// ŝ of the last refused probe (or of the 429) before it: T_rec is
+    /// after this. Probes are δ apart, so the two bound T_rec within δ.
+    pub t_rec_low: Option<Duration>,
 }
 
 /// Nearest-rank summary of σ in milliseconds. σ can be negative (a
@@ -111,18 +115,22 @@ pub fn judge(samples: &[RaSample], epoch_unix: f64) -> (RetryAfterMetrics, Rule)
                 m.zero_while_blocked += u64::from(ra == 0.0);
             }
         }
-        if let Some(t_rec) = s.t_rec
+        if let Some(high) = s.t_rec
             && matches!(s.kind, SampleKind::Recovery | SampleKind::Dense)
         {
+            let high = high.as_secs_f64();
+            let low = s.t_rec_low.map_or(high, |l| l.as_secs_f64());
+            let promised = s.t_rcv.as_secs_f64() + ra;
             if s.kind == SampleKind::Recovery {
-                let sigma = s.t_rcv.as_secs_f64() + ra - t_rec.as_secs_f64();
-                m.slack_ms.below_minus_eps += u64::from(sigma < -eps(s));
-                m.slack_ms.loose += u64::from(sigma >= 1.0);
-                sigmas.push(sigma * 1000.0);
+                // Judged on the bound that favours the target: a fault is
+                // one the probes' spacing cannot explain.
+                m.slack_ms.below_minus_eps += u64::from(promised < low - eps(s));
+                m.slack_ms.loose += u64::from(promised - high >= 1.0);
+                sigmas.push((promised - (low + high) / 2.0) * 1000.0);
             }
             if let Some(rst) = s.rst {
                 h7_checked += 1;
-                h7_bad += u64::from(reset_truth_violated(epoch_unix + t_rec.as_secs_f64(), rst, eps(s)));
+                h7_bad += u64::from(reset_truth_violated(epoch_unix + low, epoch_unix + high, rst, eps(s)));
             }
         }
     }
@@ -158,6 +166,8 @@ fn penalty(samples: &[RaSample]) -> Penalty {
         let lags: Vec<f64> = samples
             .iter()
             .filter(|s| s.kind == kind)
+            // The admitted probe's time: the sparse probe only bounds T_rec
+            // from above, so both sides are compared on that bound.
             .filter_map(|s| Some(s.t_rec?.as_secs_f64() - s.t_rcv.as_secs_f64()))
             .collect();
         (!lags.is_empty()).then(|| lags.iter().sum::<f64>() / lags.len() as f64)
@@ -261,6 +271,7 @@ mod tests {
             early_probe_limited: None,
             honest,
             t_rec: t_rec.map(Duration::from_secs_f64),
+            t_rec_low: t_rec.map(|t| Duration::from_secs_f64(t - 0.01)),
         }
     }
 
@@ -275,7 +286,10 @@ mod tests {
         let (m, h7) = judge(&samples, EPOCH);
         assert_eq!((m.sampled, m.dishonest), (1, 0));
         assert_eq!(m.slack_ms.count, 1);
-        assert!((m.slack_ms.p50.unwrap() - 300.0).abs() < 1e-6);
+        assert!(
+            (m.slack_ms.p50.unwrap() - 305.0).abs() < 1e-6,
+            "σ from the middle of (1.99, 2.0]"
+        );
         assert_eq!(m.slack_ms.below_minus_eps, 0);
         assert_eq!(m.penalty.extended, Some(false));
         assert_eq!((h7.checked, h7.violations), (2, 0));

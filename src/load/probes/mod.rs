@@ -59,6 +59,14 @@ impl std::fmt::Debug for Prober {
     }
 }
 
+/// When a key recovered (T_rec), known to lie in (low, high]: between the
+/// last refused probe and the first admitted one (run-clock ŝ offsets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recovery {
+    pub low: Duration,
+    pub high: Duration,
+}
+
 /// What the tier's probes found besides observations.
 #[derive(Debug, Default)]
 pub struct ProbeOutput {
@@ -236,23 +244,27 @@ impl Prober {
 
     /// Probes every δ from `from` until a request is admitted, giving up at
     /// `until`. Every probe is deliberate: probing through a Retry-After is
-    /// the measurement. Returns the admitted probe's ŝ as a run-clock offset.
+    /// the measurement. Returns when recovery happened, as ŝ bounds: after
+    /// the last refused probe (or `refused_at`) and by the admitted one.
     pub async fn probe_until_admitted(
         &self,
         key: usize,
         phase: Phase,
+        refused_at: Duration,
         from: Duration,
         until: Duration,
-    ) -> Option<Duration> {
-        let mut at = from;
+    ) -> Option<Recovery> {
+        let (mut at, mut low) = (from, refused_at);
         while at <= until {
             if !self.cancel.sleep_until(self.clock.as_ref(), at).await {
                 return None;
             }
             let o = self.send(key, phase, true).await;
+            let s_hat = (o.t_snd + o.t_rcv) / 2;
             if o.outcome() == Outcome::Admitted {
-                return Some((o.t_snd + o.t_rcv) / 2);
+                return Some(Recovery { low, high: s_hat });
             }
+            low = s_hat;
             at = self.clock.now().max(at + PROBE_SPACING);
         }
         None

@@ -14,6 +14,11 @@ async fn exhausted(prober: &Prober, key: usize, phase: Phase) -> Option<Obs> {
     prober.exhaust(key, phase, prober.limit).await
 }
 
+/// ŝ of an observation as a run-clock offset.
+fn s_hat(o: &Obs) -> Duration {
+    (o.t_snd + o.t_rcv) / 2
+}
+
 fn sample(key: usize, kind: SampleKind, limited: &Obs) -> RaSample {
     RaSample {
         key,
@@ -25,6 +30,7 @@ fn sample(key: usize, kind: SampleKind, limited: &Obs) -> RaSample {
         early_probe_limited: None,
         honest: None,
         t_rec: None,
+        t_rec_low: None,
     }
 }
 
@@ -73,7 +79,7 @@ pub async fn honesty(prober: &Prober, key: usize) {
         // Find recovery anyway, so the next sample starts from a known state.
         let until = limited.t_rcv + give_up_after(prober, ra);
         let found = prober
-            .probe_until_admitted(key, Phase::RetryAfter, clock.now(), until)
+            .probe_until_admitted(key, Phase::RetryAfter, s_hat(&probe), clock.now(), until)
             .await;
         if found.is_none() {
             prober.wait_fresh_window(key).await;
@@ -93,8 +99,12 @@ pub async fn recovery(prober: &Prober, key: usize) {
     };
     let from = limited.t_rcv + ra.saturating_sub(Duration::from_secs(2));
     let until = limited.t_rcv + give_up_after(prober, ra);
-    s.t_rec = prober.probe_until_admitted(key, Phase::RetryAfter, from, until).await;
-    let recovered = s.t_rec.is_some();
+    let recovery = prober
+        .probe_until_admitted(key, Phase::RetryAfter, s_hat(&limited), from, until)
+        .await;
+    s.t_rec = recovery.map(|r| r.high);
+    s.t_rec_low = recovery.map(|r| r.low);
+    let recovered = recovery.is_some();
     prober.push_sample(s);
     if !recovered {
         prober.wait_fresh_window(key).await;
@@ -118,8 +128,12 @@ pub async fn penalty(prober: &Prober, key: usize) {
             _ => limited.t_rcv + ra + Prober::eps(&limited),
         };
         let until = limited.t_rcv + give_up_after(prober, ra);
-        s.t_rec = prober.probe_until_admitted(key, Phase::Penalty, from, until).await;
-        let recovered = s.t_rec.is_some();
+        let recovery = prober
+            .probe_until_admitted(key, Phase::Penalty, s_hat(&limited), from, until)
+            .await;
+        s.t_rec = recovery.map(|r| r.high);
+        s.t_rec_low = recovery.map(|r| r.low);
+        let recovered = recovery.is_some();
         prober.push_sample(s);
         if !recovered {
             prober.wait_fresh_window(key).await;
