@@ -21,7 +21,11 @@ const PAD: f64 = 50.0;
 
 pub fn write(w: &mut dyn Write, s: &Summary, histograms: &BTreeMap<Cell, Histogram<u64>>) -> io::Result<()> {
     let mut page = String::new();
-    let verdict = if s.passed { "passed" } else { "FAILED" };
+    let verdict = match (s.gates.is_empty() && s.goose_thresholds_failed.is_empty(), s.passed) {
+        (true, _) => "no gates set",
+        (false, true) => "gates passed",
+        (false, false) => "gates FAILED",
+    };
     let _ = write!(
         page,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>p11-harness load report</title>\
