@@ -36,6 +36,13 @@ pub enum Command {
     /// Run the conformance scenarios against a target (by default an embedded
     /// reference server started on a free port) and report pass/fail per check.
     Conform(ConformArgs),
+    /// Drive load at a target's rate limits (with goose) and measure how
+    /// accurately it enforces them, how honest its Retry-After is, and its
+    /// latency in HDR histograms.
+    Load(Box<LoadArgs>),
+    /// Work with reports of earlier runs.
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +175,240 @@ pub struct ConformArgs {
     pub server: ServerTuning,
 }
 
+#[derive(Debug, Args)]
+#[command(mut_args(hide_goose_arg), disable_version_flag = true)]
+#[command(after_help = "\
+Targets:
+  (none)                  start an embedded reference server with a --window rate window
+  --target URL            a server with the Point11 paths and the reference fixtures' keys
+  --target URL --profile FILE
+                          a target whose keys (from environment variables), limits and
+                          window a profile names; see fixtures/targets/load-example.toml
+
+TLS is always verified: the system's trust store, or only --ca-cert when given.
+
+Phases, per tier: first-429 (n1 in a fresh window), isolation (needs a spare key),
+retry-after (honesty, slack, reset truth), penalty (dense vs sparse probing),
+concurrency (N users on one key in a synchronized burst) and load (goose, open loop,
+polite about Retry-After unless --impolite). Skip any with --skip.
+
+Reports go to <out>/load-<timestamp>/: summary.json, one .hgrm per latency histogram,
+latency.hlog and report.html. Ctrl-C stops the run and still writes them.
+
+Goose's own options (reports, logs, thresholds, ramp-up) are accepted; the ones the
+harness sets itself (host, users, run time, scenarios, TLS, coordinated-omission
+mitigation, controllers) are not.
+
+Exit codes: 0 all gates passed, 1 a gate or a goose threshold failed, 2 usage error,
+3 target unreachable or TLS failure.
+
+Examples:
+  p11-harness load --tier standard
+  p11-harness load --target https://127.0.0.1:8443 --ca-cert .p11-harness/ca.pem --window 6s
+  p11-harness load --tier all --min-accuracy 0.99 --max-over-admission 0 --max-p99 250ms")]
+pub struct LoadArgs {
+    /// Which tier's keys to load.
+    #[arg(long, value_enum, default_value = "all", value_name = "TIER")]
+    pub tier: TierChoice,
+
+    /// Base URL of the server to load (https://...); default: an embedded reference server.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+
+    /// Target profile (TOML) naming the keys, limits and window per tier.
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub profile: Option<PathBuf>,
+
+    /// Trust only this CA certificate (PEM) for the target's TLS.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Accept an http:// target (for local doubles; never for a real API).
+    #[arg(long)]
+    pub allow_http: bool,
+
+    /// How long the goose load phase runs [default: three windows].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// goose users per tier, spread over the tier's keys.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub users_per_tier: usize,
+
+    /// Offered load per key as a multiple of its limit per window.
+    #[arg(long, default_value_t = 1.5, value_name = "X")]
+    pub load_factor: f64,
+
+    /// The target's rate-limit window, when it is shortened (whole seconds)
+    /// [default: the profile's, else 60s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub window: Option<Duration>,
+
+    /// The rate-limited resource to request [default: the profile's, else /v1/audits].
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+
+    /// Keep sending on schedule after a 429 instead of waiting out Retry-After.
+    #[arg(long)]
+    pub impolite: bool,
+
+    /// Skip a phase (repeatable).
+    #[arg(long, value_enum, value_name = "PHASE")]
+    pub skip: Vec<PhaseChoice>,
+
+    /// How many 429s to sample for Retry-After honesty and slack.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub ra_samples: usize,
+
+    /// Users on one key for the concurrency bursts.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32,128", value_name = "LIST")]
+    pub concurrency: Vec<usize>,
+
+    /// Per-request timeout of the harness's own probes.
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Folder under which the run's reports/load-<timestamp>/ folder is made.
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Gate: fail unless every tier's admission accuracy (1 - max |α_w - 1|) is at least X.
+    #[arg(long, value_name = "X", help_heading = "Gates")]
+    pub min_accuracy: Option<f64>,
+
+    /// Gate: fail when over-admission exceeds X of the limit (0.01 or 1%).
+    #[arg(long, value_name = "X", value_parser = parse_fraction, help_heading = "Gates")]
+    pub max_over_admission: Option<f64>,
+
+    /// Gate: fail when a tier's p99 service time (2xx or 429) exceeds DURATION.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Gates")]
+    pub max_p99: Option<Duration>,
+
+    /// Don't show the progress display.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    #[command(flatten)]
+    pub goose: goose::config::GooseConfiguration,
+}
+
+/// goose options the harness sets itself or that make no sense here: they
+/// stay parseable (so a clear refusal can name them) but out of `--help`.
+pub const GOOSE_ARGS_REFUSED: &[(&str, &str)] = &[
+    ("host", "use --target"),
+    ("users", "use --users-per-tier"),
+    ("run_time", "use --duration"),
+    ("iterations", "the load phase is timed; use --duration"),
+    ("test_plan", "the load phase holds its users steady; use --duration"),
+    ("scenarios", "use --tier"),
+    (
+        "throttle_requests",
+        "the harness paces each user open-loop; use --load-factor",
+    ),
+    (
+        "co_mitigation",
+        "it backfills requests the harness deliberately did not send",
+    ),
+    ("accept_invalid_certs", "TLS verification stays on; use --ca-cert"),
+    ("version", "use p11-harness --version"),
+    ("list", "the scenarios are the tiers"),
+    ("scenarios_list", "the scenarios are the tiers"),
+    ("render_report", "it runs no load"),
+    ("no_metrics", "the harness needs goose's run"),
+    ("no_autostart", "nothing would start the run"),
+    ("dashboard", "goose's dashboard feature is not built in"),
+    ("dashboard_host", "goose's dashboard feature is not built in"),
+    ("dashboard_port", "goose's dashboard feature is not built in"),
+    ("dashboard_auth_token", "goose's dashboard feature is not built in"),
+    ("dashboard_control", "goose's dashboard feature is not built in"),
+    ("dashboard_no_auth", "goose's dashboard feature is not built in"),
+    ("dashboard_max_clients", "goose's dashboard feature is not built in"),
+    ("no_percentiles_over_time", "goose's dashboard feature is not built in"),
+    ("telnet_host", "goose's controllers are off"),
+    ("telnet_port", "goose's controllers are off"),
+    ("no_telnet", "goose's controllers are off"),
+    ("websocket", "goose's controllers are off"),
+    ("no_websocket", "goose's controllers are off"),
+    ("websocket_host", "goose's controllers are off"),
+    ("websocket_port", "goose's controllers are off"),
+    ("timeout", "use --request-timeout"),
+    ("no_gzip", "the harness builds goose's HTTP client"),
+    ("sticky_follow", "redirects are never followed"),
+];
+
+fn hide_goose_arg(arg: clap::Arg) -> clap::Arg {
+    let id = arg.get_id().as_str();
+    if GOOSE_ARGS_REFUSED.iter().any(|(refused, _)| *refused == id) {
+        arg.hide(true)
+    } else {
+        arg
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TierChoice {
+    Standard,
+    Professional,
+    Enterprise,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PhaseChoice {
+    #[value(name = "first-429")]
+    First429,
+    Isolation,
+    RetryAfter,
+    Penalty,
+    Concurrency,
+    Load,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge HDR interval logs (.hlog) from several load workers into one set
+    /// of percentiles and one .hgrm per histogram tag.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Histograms are merged by tag (tier.outcome.metric), losslessly. Writes one .hgrm per
+tag and merged.hlog into --out, and prints the percentiles.
+
+Example:
+  p11-harness report merge host-a/latency.hlog host-b/latency.hlog --out reports/merged")]
+pub struct MergeArgs {
+    /// Interval logs written by `load` (latency.hlog).
+    #[arg(required = true, value_name = "HLOG")]
+    pub logs: Vec<PathBuf>,
+
+    /// Folder for the merged .hgrm files and merged.hlog [default: reports/merge-<timestamp>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Parses a fraction: `0.01`, `1%` or `500ppm`.
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(n) = text.strip_suffix('%') {
+        (n, 100.0)
+    } else if let Some(n) = text.strip_suffix("ppm") {
+        (n, 1e6)
+    } else {
+        (text, 1.0)
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a fraction; write e.g. 0.01, 1% or 500ppm"))?;
+    let value = value / scale;
+    if !(0.0..=1.0).contains(&value) {
+        return Err(format!("`{text}` is outside 0..1 (0%..100%)"));
+    }
+    Ok(value)
+}
+
 /// Parses `90`, `90s`, `1500ms`, `5m` or `1h`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -207,5 +448,41 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn fractions() {
+        assert_eq!(parse_fraction("0.01"), Ok(0.01));
+        assert_eq!(parse_fraction("1%"), Ok(0.01));
+        assert_eq!(parse_fraction("500ppm"), Ok(0.0005));
+        assert!(parse_fraction("2").is_err());
+        assert!(parse_fraction("x").is_err());
+    }
+
+    #[test]
+    fn load_parses_and_hides_goose_options_it_sets_itself() {
+        let cli =
+            Cli::try_parse_from(["p11-harness", "load", "--tier", "standard", "--report-file", "g.html"]).unwrap();
+        let Command::Load(args) = cli.command else {
+            panic!("not load")
+        };
+        assert_eq!(args.tier, TierChoice::Standard);
+        assert_eq!(args.goose.report_file, vec!["g.html".to_owned()]);
+        let mut cmd = Cli::command();
+        let help = cmd.find_subcommand_mut("load").unwrap().render_long_help().to_string();
+        assert!(help.contains("--report-file") && help.contains("--users-per-tier"));
+        assert!(
+            !help.contains("--accept-invalid-certs") && !help.contains("--co-mitigation"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn report_merge_parses() {
+        let cli = Cli::try_parse_from(["p11-harness", "report", "merge", "a.hlog", "b.hlog"]).unwrap();
+        let Command::Report(ReportCommand::Merge(args)) = cli.command else {
+            panic!("not merge")
+        };
+        assert_eq!(args.logs.len(), 2);
     }
 }

@@ -7,6 +7,7 @@ pub mod conform;
 pub mod diagnostic;
 pub mod fixtures;
 pub mod http;
+pub mod load;
 pub mod logging;
 mod run;
 pub mod secret;

@@ -5,10 +5,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command, ConformArgs, ServeArgs, ServerTuning};
+use crate::cli::{Cli, Command, ConformArgs, LoadArgs, MergeArgs, ReportCommand, ServeArgs, ServerTuning};
 use crate::conform::{self, ConformConfig, ConformError, Target, TargetProfile};
 use crate::fixtures::{Fixtures, FixturesError};
 use crate::http::{HttpError, Trust};
+use crate::load;
 use crate::server::{self, ServeConfig, ServeError, TlsSetup};
 
 pub const EXIT_OK: u8 = 0;
@@ -22,6 +23,8 @@ pub const EXIT_RUNTIME: u8 = 3;
 pub enum Error {
     #[error("{0}")]
     Usage(String),
+    #[error("{0}")]
+    Runtime(String),
     #[error(transparent)]
     Fixtures(#[from] FixturesError),
     #[error(transparent)]
@@ -39,7 +42,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Fixtures(_) | Error::Http(_) => EXIT_USAGE,
             Error::Serve(ServeError::Config(_)) | Error::Serve(ServeError::Tls(_)) => EXIT_USAGE,
-            Error::Serve(_) | Error::Output(_) => EXIT_RUNTIME,
+            Error::Serve(_) | Error::Output(_) | Error::Runtime(_) => EXIT_RUNTIME,
             Error::Conform(e) => e.exit_code(),
         }
     }
@@ -58,6 +61,8 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> Result<u8, Error> {
             let summary = conform::run(config, out).await?;
             Ok(summary.exit_code())
         }
+        Command::Load(args) => run_load(*args, out).await,
+        Command::Report(ReportCommand::Merge(args)) => run_merge(args, out),
     }
 }
 
@@ -181,4 +186,42 @@ fn scenario_dirs(given: Vec<PathBuf>) -> Result<Vec<PathBuf>, Error> {
         .find(|p| p.is_dir())
         .map(|p| vec![p])
         .ok_or_else(|| Error::Usage("no ./scenarios directory here; point at one with --scenarios DIR".into()))
+}
+
+/// `load`: exit 0 when every gate passed, 1 when one failed (the table says
+/// which and why). Ctrl-C ends the run early; its reports are still written.
+async fn run_load(args: LoadArgs, out: &mut (dyn Write + Send)) -> Result<u8, Error> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let config = load::args::config_from_args(args, &env).map_err(|e| Error::Usage(e.to_string()))?;
+    let cancel = config.cancel.clone();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
+    let result = load::run(config, out).await;
+    ctrl_c.abort();
+    match result {
+        Ok(outcome) if outcome.passed() => Ok(EXIT_OK),
+        Ok(_) => Ok(EXIT_CHECK_FAILED),
+        Err(e) if e.is_usage() => Err(Error::Usage(e.to_string())),
+        Err(e) => Err(Error::Runtime(e.to_string())),
+    }
+}
+
+fn run_merge(args: MergeArgs, out: &mut (dyn Write + Send)) -> Result<u8, Error> {
+    let out_dir = match args.out {
+        Some(dir) => dir,
+        None => load::report::fresh_dir("reports".as_ref(), "merge", time::OffsetDateTime::now_utc())
+            .map_err(|e| Error::Runtime(e.to_string()))?,
+    };
+    let config = load::merge::MergeConfig {
+        logs: args.logs,
+        out_dir,
+    };
+    load::merge::merge(&config, out).map_err(|e| match e {
+        load::merge::MergeError::Write(_) => Error::Runtime(e.to_string()),
+        _ => Error::Usage(e.to_string()),
+    })?;
+    Ok(EXIT_OK)
 }
