@@ -87,8 +87,39 @@ async fn usage_and_unreachable_targets_are_errors() {
     let err = code.unwrap_err();
     assert_eq!(err.exit_code(), p11_harness::EXIT_RUNTIME, "{err}");
     assert!(err.to_string().contains("unreachable"), "{err}");
-    let (code, _) = run(&["load", "--skip", "load", "--no-progress"]).await;
-    assert!(code.unwrap_err().to_string().contains("embedded server not merged yet"));
+}
+
+/// Without --target, `load` measures an embedded reference server (here
+/// with a 2 s window): an exact limiter, so n1 = L + 1 and nothing fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_reference_server_limits_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout) = run(&[
+        "load",
+        "--tier",
+        "standard",
+        "--window",
+        "2s",
+        "--skip",
+        "load",
+        "--skip",
+        "penalty",
+        "--skip",
+        "concurrency",
+        "--no-progress",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(code.unwrap(), 0, "{stdout}");
+    assert!(
+        stdout.contains("first 429 n1 (n1-L-1)") && stdout.contains("101 (+0)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("header rules failed") && stdout.contains("none"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]
