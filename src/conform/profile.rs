@@ -29,10 +29,11 @@ pub enum Capability {
     AdminTokens,
     AdminApiKeys,
     AdminSigningKeys,
+    PlainHttpOrigin,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 12] = [
         Capability::BasicAuth,
         Capability::ClientSecretPost,
         Capability::ClientCredentials,
@@ -44,6 +45,7 @@ impl Capability {
         Capability::AdminTokens,
         Capability::AdminApiKeys,
         Capability::AdminSigningKeys,
+        Capability::PlainHttpOrigin,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Capability {
             Capability::AdminTokens => "admin_tokens",
             Capability::AdminApiKeys => "admin_api_keys",
             Capability::AdminSigningKeys => "admin_signing_keys",
+            Capability::PlainHttpOrigin => "plain_http_origin",
         }
     }
 
@@ -78,6 +81,10 @@ impl Capability {
             Capability::AdminTokens => "harness control POST {admin}/tokens (mint tokens with chosen claims)",
             Capability::AdminApiKeys => "harness controls to rotate and revoke API keys",
             Capability::AdminSigningKeys => "harness control to rotate the token signing key",
+            Capability::PlainHttpOrigin => {
+                "a plain http:// origin to probe ({{http_base_url}}: the profile's `http_base_url`, \
+                 or base_url with http://)"
+            }
         }
     }
 
@@ -174,6 +181,19 @@ pub struct TargetProfile {
     /// By fixture name (`LIVE_STD`, ...).
     pub api_keys: BTreeMap<String, Credential>,
     pub admin: Option<Admin>,
+    /// Where the HTTPS-only checks send their plain-HTTP probe. By default
+    /// `base_url` with the `http` scheme, same host and port: "is plain HTTP
+    /// answered on the API's own port?"
+    pub http_base_url: String,
+}
+
+/// `https://host:port/path` as `http://host:port/path`; an `http://` URL
+/// (a test double under `--allow-http`) is its own plain origin.
+fn plain_http_of(base_url: &str) -> String {
+    match base_url.strip_prefix("https://") {
+        Some(rest) => format!("http://{rest}"),
+        None => base_url.to_owned(),
+    }
 }
 
 impl TargetProfile {
@@ -209,6 +229,7 @@ impl TargetProfile {
                 path: "/_harness".into(),
                 secret: Credential::Given(fixtures.admin_secret.clone()),
             }),
+            http_base_url: plain_http_of(base_url.trim_end_matches('/')),
         }
     }
 
@@ -251,9 +272,13 @@ impl TargetProfile {
                 redirect_uris: c.redirect_uris,
             }
         };
+        let base_url = raw.base_url.get_ref().trim_end_matches('/').to_owned();
         Self {
             name: raw.name,
-            base_url: raw.base_url.get_ref().trim_end_matches('/').to_owned(),
+            http_base_url: raw
+                .http_base_url
+                .map_or_else(|| plain_http_of(&base_url), |u| u.trim_end_matches('/').to_owned()),
+            base_url,
             endpoints: Endpoints {
                 token: e.token.unwrap_or(defaults.token),
                 authorize: e.authorize.unwrap_or(defaults.authorize),
@@ -295,6 +320,7 @@ impl TargetProfile {
         vars.set("jwks_url", self.url(&self.endpoints.jwks), false);
         vars.set("metadata_url", self.url(&self.endpoints.metadata), false);
         vars.set("realm", &self.realm, false);
+        vars.set("http_base_url", &self.http_base_url, false);
         match &self.admin {
             Some(admin) => {
                 vars.set("admin_url", self.url(&admin.path), false);
@@ -366,6 +392,7 @@ fn capabilities(raw: &RawProfile, path: &Path, source: &str) -> Result<BTreeSet<
 struct RawProfile {
     name: String,
     base_url: Spanned<String>,
+    http_base_url: Option<String>,
     realm: String,
     #[serde(default)]
     capabilities: Vec<Spanned<String>>,

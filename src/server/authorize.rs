@@ -14,11 +14,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::codes::CodeGrant;
+use super::authorize_pkce;
+use super::codes::{CodeGrant, CodeShape};
 use super::consent::{self, CARRIED_PARAMS};
 use super::faults::{Fault, Faults};
 use super::params::Params;
-use super::pkce;
 use super::scope;
 use crate::fixtures::{Client, Grant};
 
@@ -33,7 +33,7 @@ struct Target<'s> {
 /// A validated authorization request.
 struct Approved {
     scope: Vec<String>,
-    code_challenge: String,
+    pkce: authorize_pkce::Bound,
 }
 
 /// An error reported to the client by redirect (§4.1.2.1).
@@ -49,8 +49,17 @@ impl RedirectError {
 }
 
 pub async fn get(State(state): State<AppState>, uri: Uri) -> Response {
-    let params = Params::parse(uri.query().unwrap_or_default().as_bytes());
+    let params = parse(&state, uri.query().unwrap_or_default().as_bytes());
     respond(&state, &params, false)
+}
+
+/// §3.1: parameters sent without a value are treated as omitted.
+fn parse(state: &AppState, raw: &[u8]) -> Params {
+    if state.faults.breaks(Fault::AuthorizeEmptyParamKept) {
+        Params::parse_keeping_empty(raw)
+    } else {
+        Params::parse(raw)
+    }
 }
 
 /// §3.1: the server MAY support POST; here it is also how the consent form
@@ -67,21 +76,30 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     if !form {
         return consent::error_page("The authorization request must be a form (application/x-www-form-urlencoded)");
     }
-    respond(&state, &Params::parse(&body), true)
+    respond(&state, &parse(&state, &body), true)
 }
 
 fn respond(state: &AppState, params: &Params, is_post: bool) -> Response {
     let target = match target(state, params) {
         Ok(target) => target,
-        Err(message) => return consent::error_page(message),
+        Err(message) => {
+            return unsafe_redirect(state, params).unwrap_or_else(|| consent::error_page(message));
+        }
     };
     let client_state = params.get("state");
     let approved = match validate(params, target.client, &state.faults) {
         Ok(approved) => approved,
-        Err(e) => return redirect_error(&target, &e, client_state),
+        Err(e) => return redirect_error(&target, &e, client_state, &state.faults),
     };
+    let faults = &state.faults;
     // A decision only counts on POST: a GET link must not approve anything.
     match params.get("decision").filter(|_| is_post) {
+        None if !is_post && faults.breaks(Fault::AuthorizeGetRefused) => {
+            consent::page_with_status(StatusCode::METHOD_NOT_ALLOWED, "Use POST for authorization requests")
+        }
+        None if is_post && faults.breaks(Fault::AuthorizePostRefused) => {
+            consent::page_with_status(StatusCode::METHOD_NOT_ALLOWED, "Use GET for authorization requests")
+        }
         None => {
             let hidden: Vec<(&str, &str)> = CARRIED_PARAMS
                 .iter()
@@ -90,45 +108,105 @@ fn respond(state: &AppState, params: &Params, is_post: bool) -> Response {
             consent::consent_page(target.client, &approved.scope, &hidden)
         }
         Some("approve") => approve(state, &target, approved, client_state),
-        Some("deny") if state.faults.breaks(Fault::DenyApproves) => approve(state, &target, approved, client_state),
-        Some("deny") => redirect_error(
-            &target,
-            &RedirectError::new("access_denied", "The user denied the request"),
-            client_state,
-        ),
-        Some(_) => redirect_error(
-            &target,
-            &RedirectError::new("invalid_request", "decision must be approve or deny"),
-            client_state,
-        ),
+        Some("deny") if faults.breaks(Fault::DenyApproves) => approve(state, &target, approved, client_state),
+        Some("deny") => {
+            let denied = RedirectError::new("access_denied", "The user denied the request");
+            let mut response = redirect_error(&target, &denied, client_state, faults);
+            if faults.breaks(Fault::CodeWithError) {
+                response = approve(state, &target, approved, client_state);
+                append_error(&mut response, &denied);
+            }
+            response
+        }
+        Some(_) => {
+            let description = if faults.breaks(Fault::AuthorizeErrorCharset) {
+                "decision must be \u{201c}approve\u{201d} or \u{201c}deny\u{201d}"
+            } else {
+                "decision must be approve or deny"
+            };
+            redirect_error(
+                &target,
+                &RedirectError::new("invalid_request", description),
+                client_state,
+                faults,
+            )
+        }
+    }
+}
+
+/// Under the `unknown-client-redirects` and `missing-client-redirects`
+/// faults: the error goes to the offered redirect URI, an open redirector.
+fn unsafe_redirect(state: &AppState, params: &Params) -> Option<Response> {
+    let faults = &state.faults;
+    let uri = params.get("redirect_uri")?;
+    let open = match params.get("client_id") {
+        None => faults.breaks(Fault::MissingClientRedirects),
+        Some(id) => state.fixtures.client_by_id(id).is_none() && faults.breaks(Fault::UnknownClientRedirects),
+    };
+    let mut pairs = vec![("error", "unauthorized_client")];
+    pairs.extend(params.get("state").map(|s| ("state", s)));
+    open.then(|| redirect(uri, &pairs, false, StatusCode::SEE_OTHER))
+}
+
+/// Adds `error` to a redirect's Location (the `code-with-error` fault).
+fn append_error(response: &mut Response, error: &RedirectError) {
+    let location = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok());
+    if let Some(mut url) = location.and_then(|l| url::Url::parse(l).ok()) {
+        url.query_pairs_mut().append_pair("error", error.code);
+        if let Ok(value) = HeaderValue::from_str(url.as_str()) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
     }
 }
 
 /// The client and the redirect URI, or the message of an error page.
 fn target<'s>(state: &'s AppState, params: &Params) -> Result<Target<'s>, &'static str> {
+    let faults = &state.faults;
     if params.count("client_id") > 1 {
         return Err("client_id must not be repeated");
     }
     let id = params.get("client_id").ok_or("client_id is required")?;
     let client = state.fixtures.client_by_id(id).ok_or("Unknown client_id")?;
-    if params.count("redirect_uri") > 1 {
+    if params.count("redirect_uri") > 1 && !faults.breaks(Fault::DuplicateRedirectFirstWins) {
         return Err("redirect_uri must not be repeated");
     }
+    let found = |uri: &str| Target {
+        client,
+        redirect_uri: uri.to_owned(),
+        sent: true,
+    };
     match params.get("redirect_uri") {
+        Some(uri) if uri.contains('#') && faults.breaks(Fault::RedirectFragmentStripped) => {
+            let stripped = uri.split('#').next().unwrap_or_default();
+            client
+                .redirect_uris
+                .iter()
+                .any(|r| r == stripped)
+                .then(|| found(stripped))
+                .ok_or("redirect_uri is not registered for this client")
+        }
         // §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
         Some(uri) if uri.contains('#') => Err("redirect_uri must not contain a fragment"),
         // RFC 9700 §2.1: exact string matching against the registered URIs.
-        Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => Ok(Target {
-            client,
-            redirect_uri: uri.to_owned(),
-            sent: true,
-        }),
+        Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => Ok(found(uri)),
+        Some(uri)
+            if faults.breaks(Fault::RedirectPrefixMatch)
+                && client.redirect_uris.iter().any(|r| uri.starts_with(r.as_str())) =>
+        {
+            Ok(found(uri))
+        }
         Some(_) => Err("redirect_uri is not registered for this client"),
         // §3.1.2.3: it may be omitted only when exactly one is registered.
         None => match client.redirect_uris.as_slice() {
+            [_] if faults.breaks(Fault::SingleRedirectRequired) => Err("redirect_uri is required"),
             [only] => Ok(Target {
                 client,
                 redirect_uri: only.clone(),
+                sent: false,
+            }),
+            [first, ..] if faults.breaks(Fault::DefaultRedirectFirst) => Ok(Target {
+                client,
+                redirect_uri: first.clone(),
                 sent: false,
             }),
             _ => Err("redirect_uri is required for this client"),
@@ -136,15 +214,36 @@ fn target<'s>(state: &'s AppState, params: &Params) -> Result<Target<'s>, &'stat
     }
 }
 
+/// The authorization request parameters this server reads.
+const KNOWN_PARAMS: [&str; 8] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "decision",
+];
+
 fn validate(params: &Params, client: &Client, faults: &Faults) -> Result<Approved, RedirectError> {
     let invalid = |description| RedirectError::new("invalid_request", description);
     // §3.1: request parameters MUST NOT be included more than once.
-    if params.first_duplicate().is_some() {
+    if params.first_duplicate().is_some() && !faults.breaks(Fault::AuthorizeDuplicateAccepted) {
         return Err(invalid("Request parameters must not be repeated"));
     }
+    // §3.1: unknown parameters MUST be ignored.
+    if faults.breaks(Fault::UnknownAuthorizeParamRefused) && params.names().any(|n| !KNOWN_PARAMS.contains(&n)) {
+        return Err(invalid("Unknown request parameter"));
+    }
     match params.get("response_type") {
+        None if faults.breaks(Fault::MissingResponseTypeDefaultsCode) => {}
         None => return Err(invalid("response_type is required")),
         Some("code") => {}
+        Some("token") if faults.breaks(Fault::ImplicitEnabled) => {}
+        Some(_) if faults.breaks(Fault::UnknownResponseTypeInvalidRequest) => {
+            return Err(invalid("response_type must be code"));
+        }
         // Includes `token`: the implicit grant is off (RFC 9700 §2.1.2).
         Some(_) => {
             return Err(RedirectError::new(
@@ -153,7 +252,7 @@ fn validate(params: &Params, client: &Client, faults: &Faults) -> Result<Approve
             ));
         }
     }
-    if !client.grants.contains(&Grant::AuthorizationCode) {
+    if !client.grants.contains(&Grant::AuthorizationCode) && !faults.breaks(Fault::AcGrantNotChecked) {
         return Err(RedirectError::new(
             "unauthorized_client",
             "This client may not use the authorization code grant",
@@ -161,71 +260,105 @@ fn validate(params: &Params, client: &Client, faults: &Faults) -> Result<Approve
     }
     let scope = scope::resolve(params.get("scope"), &client.scopes, faults)
         .map_err(|e| RedirectError::new("invalid_scope", e.description()))?;
-    let code_challenge = pkce_challenge(params, client, faults)?.to_owned();
-    Ok(Approved { scope, code_challenge })
-}
-
-/// Point11 requires PKCE with S256 for every client. RFC 7636 §4.3: an
-/// omitted method means `plain`, which Point11 refuses like any other
-/// method but S256 (§4.4.1: `invalid_request`).
-fn pkce_challenge<'p>(params: &'p Params, client: &Client, faults: &Faults) -> Result<&'p str, RedirectError> {
-    let invalid = |description| RedirectError::new("invalid_request", description);
-    if params.get("code_challenge").is_none() && client.is_public() && faults.breaks(Fault::PkceOptionalPublic) {
-        // No challenge bound: no verifier can match it later.
-        return Ok("");
-    }
-    let challenge = params
-        .get("code_challenge")
-        .ok_or(invalid("code_challenge is required: PKCE with S256"))?;
-    match params.get("code_challenge_method") {
-        Some("S256") => {}
-        None | Some("plain") => return Err(invalid("code_challenge_method must be S256; plain is not accepted")),
-        Some(_) => return Err(invalid("code_challenge_method must be S256")),
-    }
-    if !pkce::is_valid_s256_challenge(challenge) {
-        return Err(invalid(
-            "code_challenge must be the unpadded base64url SHA-256 of the verifier",
-        ));
-    }
-    Ok(challenge)
+    let pkce = authorize_pkce::challenge(params, client, faults).map_err(invalid)?;
+    Ok(Approved { scope, pkce })
 }
 
 fn approve(state: &AppState, target: &Target<'_>, approved: Approved, client_state: Option<&str>) -> Response {
+    let faults = &state.faults;
     let now_ms = state.clock.now_ms();
     let grant = CodeGrant {
         client_id: target.client.id.clone(),
         redirect_uri: target.redirect_uri.clone(),
         redirect_uri_sent: target.sent,
         scope: approved.scope,
-        code_challenge: approved.code_challenge,
+        code_challenge: approved.pkce.challenge,
+        plain: approved.pkce.plain,
         expires_at_ms: now_ms.saturating_add(state.code_ttl_ms()),
     };
-    let code = state.codes.issue(grant, now_ms, state.token_ttl_ms());
+    // RFC 6749 §10.10: 256 random bits; RFC 7636 §4.4: nothing recoverable.
+    let shape = if faults.breaks(Fault::ShortCodes) {
+        CodeShape::Random(8)
+    } else if faults.breaks(Fault::CodeEmbedsChallenge) {
+        CodeShape::EmbedsChallenge
+    } else {
+        CodeShape::Random(32)
+    };
+    let code = state.codes.issue_shaped(grant, now_ms, state.token_ttl_ms(), shape);
     let mut pairs = vec![("code", code.as_str())];
+    if faults.breaks(Fault::CodeDuplicated) {
+        pairs.push(("code", code.as_str()));
+    }
     pairs.extend(client_state.map(|s| ("state", s)));
-    redirect(&target.redirect_uri, &pairs)
+    // RFC 9700 §4.12: never 307 (it would re-post the form, credentials included).
+    let status = if target.client.name == "C_AC_ONLY" && faults.breaks(Fault::Consent307) {
+        StatusCode::TEMPORARY_REDIRECT
+    } else {
+        StatusCode::SEE_OTHER
+    };
+    let response = redirect(
+        &target.redirect_uri,
+        &pairs,
+        faults.breaks(Fault::RedirectQueryDropped),
+        status,
+    );
+    if faults.breaks(Fault::StateNotEncoded) {
+        with_raw_state(response, client_state)
+    } else {
+        response
+    }
 }
 
-fn redirect_error(target: &Target<'_>, error: &RedirectError, client_state: Option<&str>) -> Response {
+fn redirect_error(target: &Target<'_>, error: &RedirectError, client_state: Option<&str>, faults: &Faults) -> Response {
     let mut pairs = vec![("error", error.code), ("error_description", error.description)];
-    pairs.extend(client_state.map(|s| ("state", s)));
-    redirect(&target.redirect_uri, &pairs)
+    let drop_state = error.code == "invalid_scope" && faults.breaks(Fault::ErrorDropsState);
+    pairs.extend(client_state.filter(|_| !drop_state).map(|s| ("state", s)));
+    redirect(&target.redirect_uri, &pairs, false, StatusCode::SEE_OTHER)
 }
 
-/// 303 See Other to the registered URI, keeping its own query and adding
-/// `pairs` (form-encoded, so `state` comes back byte for byte). Never 307:
-/// RFC 9700 §4.12 (a 307 would re-post the form).
-fn redirect(redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
+/// A redirect to `redirect_uri`, keeping its own query (unless
+/// `drop_query`, a fault) and adding `pairs` (form-encoded, so `state`
+/// comes back byte for byte). 303 See Other; never 307 (RFC 9700 §4.12: a
+/// 307 would re-post the form).
+fn redirect(redirect_uri: &str, pairs: &[(&str, &str)], drop_query: bool, status: StatusCode) -> Response {
     let Ok(mut url) = url::Url::parse(redirect_uri) else {
         return consent::error_page("The registered redirect_uri is not a valid URL");
     };
+    if drop_query {
+        url.set_query(None);
+    }
     url.query_pairs_mut().extend_pairs(pairs);
-    let mut response = StatusCode::SEE_OTHER.into_response();
+    let mut response = status.into_response();
     if let Ok(location) = HeaderValue::from_str(url.as_str()) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Re-appends `state` to the Location without encoding it (the
+/// `state-not-encoded` fault).
+fn with_raw_state(mut response: Response, client_state: Option<&str>) -> Response {
+    let (Some(state), Some(location)) = (
+        client_state,
+        response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()),
+    ) else {
+        return response;
+    };
+    let Ok(mut url) = url::Url::parse(location) else {
+        return response;
+    };
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "state")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(kept);
+    let raw = format!("{}&state={state}", url.as_str());
+    if let Ok(value) = HeaderValue::from_str(&raw) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
     response
 }

@@ -20,6 +20,13 @@ const BASIC_B64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// The refusal of an `Authorization: Basic` value that does not decode.
+pub const MALFORMED_BASIC: TokenError =
+    TokenError::invalid_client("The Authorization header must hold valid HTTP Basic client credentials");
+
+/// The refusal of a body `client_secret` without `client_id`.
+pub const ORPHAN_SECRET: TokenError = TokenError::invalid_request("client_secret was sent without client_id");
+
 /// Who the request says it comes from, before any check of the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Presented {
@@ -40,13 +47,18 @@ pub fn presented(headers: &HeaderMap, params: &Params, faults: &Faults) -> Resul
         }
         return from_body(params);
     };
-    let (id, secret) = value
-        .to_str()
-        .ok()
-        .and_then(|v| parse_basic(v, !faults.breaks(Fault::BasicNotFormDecoded)))
-        .ok_or(TokenError::invalid_client(
-            "The Authorization header must hold valid HTTP Basic client credentials",
-        ))?;
+    let value = value.to_str().ok();
+    let basic = value.and_then(|v| parse_basic(v, !faults.breaks(Fault::BasicNotFormDecoded)));
+    let Some((id, secret)) = basic else {
+        let basic_scheme = value.is_some_and(|v| v.split(' ').next().is_some_and(|s| s.eq_ignore_ascii_case("basic")));
+        return Err(if basic_scheme {
+            MALFORMED_BASIC
+        } else if faults.breaks(Fault::TokenOtherSchemeInvalidRequest) {
+            TokenError::invalid_request("Only HTTP Basic is accepted in the Authorization header")
+        } else {
+            TokenError::invalid_client("Client authentication must use HTTP Basic or the request body")
+        });
+    };
     // §2.3.1: the client MUST NOT use more than one authentication method.
     if params.get("client_secret").is_some() && !faults.breaks(Fault::TwoAuthMethodsAccepted) {
         return Err(TokenError::invalid_request(
@@ -69,7 +81,7 @@ fn from_body(params: &Params) -> Result<Presented, TokenError> {
     let client_id = params.get("client_id").map(str::to_owned);
     let secret = params.get("client_secret").map(Secret::new);
     if client_id.is_none() && secret.is_some() {
-        return Err(TokenError::invalid_request("client_secret was sent without client_id"));
+        return Err(ORPHAN_SECRET);
     }
     Ok(Presented {
         client_id,
@@ -104,12 +116,22 @@ pub fn authenticate<'f>(
 ) -> Result<&'f Client, TokenError> {
     let failed = || TokenError::invalid_client("Client authentication failed");
     let id = presented.client_id.as_deref().ok_or_else(failed)?;
-    let client = fixtures.client_by_id(id).ok_or_else(failed)?;
+    let client = match fixtures.client_by_id(id) {
+        Some(client) => client,
+        None if faults.breaks(Fault::UnknownClientInvalidRequest) => {
+            return Err(TokenError::invalid_request("Unknown client_id"));
+        }
+        None => return Err(failed()),
+    };
+    if !presented.basic && presented.secret.is_some() && faults.breaks(Fault::BodyCredentialsRefused) {
+        return Err(TokenError::invalid_client("client_secret_post is not supported"));
+    }
     let sent = presented.secret.as_ref().map(Secret::expose).filter(|s| !s.is_empty());
     match (&client.secret, sent) {
         (Some(expected), Some(sent)) if constant_time_eq(expected.expose(), sent) => Ok(client),
         (Some(_), Some(_)) if !presented.basic && faults.breaks(Fault::BodySecretNotChecked) => Ok(client),
         // §3.2.1: a confidential client must authenticate.
+        (Some(_), None) if faults.breaks(Fault::ConfidentialWithoutSecret) => Ok(client),
         (Some(_), None) => Err(TokenError::invalid_client(
             "This client must authenticate with its secret",
         )),

@@ -26,7 +26,10 @@ pub struct CodeGrant {
     /// token request must repeat it, §4.1.3).
     pub redirect_uri_sent: bool,
     pub scope: Vec<String>,
+    /// Empty when no challenge was bound (only under a PKCE fault).
     pub code_challenge: String,
+    /// The challenge is the verifier itself (`plain`; only under a fault).
+    pub plain: bool,
     pub expires_at_ms: i64,
 }
 
@@ -42,6 +45,29 @@ pub enum Redemption {
     Unknown,
 }
 
+/// How single use is enforced: always (the contract), or not quite (faults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    Never,
+    /// `code-reusable`: a code may be redeemed any number of times.
+    Always,
+    /// `code-reuse-window`: a second redemption this soon after the first
+    /// still succeeds, as with a check-then-set that is not atomic.
+    Within {
+        window_ms: i64,
+        now_ms: i64,
+    },
+}
+
+/// What a new code looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeShape {
+    /// This many random bytes, base64url.
+    Random(usize),
+    /// base64url JSON holding the challenge (`code-embeds-challenge`).
+    EmbedsChallenge,
+}
+
 #[derive(Debug, Default)]
 pub struct CodeStore {
     entries: Mutex<HashMap<[u8; 32], Entry>>,
@@ -51,6 +77,8 @@ pub struct CodeStore {
 enum Entry {
     Active(CodeGrant),
     Consumed {
+        grant: CodeGrant,
+        consumed_at_ms: i64,
         issued: Vec<String>,
         replayed: bool,
         forget_at_ms: i64,
@@ -62,9 +90,22 @@ impl CodeStore {
     /// consumed code stays known after it expires (the token lifetime), so
     /// that replays within that time still revoke.
     pub fn issue(&self, grant: CodeGrant, now_ms: i64, remember_ms: i64) -> String {
-        let mut bytes = [0u8; CODE_BYTES];
-        rand::rng().fill_bytes(&mut bytes);
-        let code = b64url(&bytes);
+        self.issue_shaped(grant, now_ms, remember_ms, CodeShape::Random(CODE_BYTES))
+    }
+
+    pub fn issue_shaped(&self, grant: CodeGrant, now_ms: i64, remember_ms: i64, shape: CodeShape) -> String {
+        let code = match shape {
+            CodeShape::Random(n) => {
+                let mut bytes = vec![0u8; n];
+                rand::rng().fill_bytes(&mut bytes);
+                b64url(&bytes)
+            }
+            CodeShape::EmbedsChallenge => {
+                let nonce = b64url(&rand::random::<[u8; 16]>());
+                let json = serde_json::json!({"c": grant.code_challenge, "n": nonce});
+                b64url(json.to_string().as_bytes())
+            }
+        };
         let mut entries = self.entries.lock().expect("code store lock");
         entries.retain(|_, e| match e {
             Entry::Active(g) => g.expires_at_ms.saturating_add(remember_ms) > now_ms,
@@ -74,23 +115,34 @@ impl CodeStore {
         code
     }
 
-    /// Takes a code atomically: a fresh code becomes consumed, unless
-    /// `single_use` is off (the `code-reusable` fault).
-    pub fn take(&self, code: &str, remember_ms: i64, single_use: bool) -> Redemption {
+    /// Takes a code atomically: a fresh code becomes consumed (unless a
+    /// fault's [`Reuse`] says otherwise).
+    pub fn take(&self, code: &str, remember_ms: i64, reuse: Reuse) -> Redemption {
         let mut entries = self.entries.lock().expect("code store lock");
         let Some(entry) = entries.get_mut(&digest(code)) else {
             return Redemption::Unknown;
         };
         match entry {
-            Entry::Active(grant) if !single_use => Redemption::Fresh(grant.clone()),
+            Entry::Active(grant) if reuse == Reuse::Always => Redemption::Fresh(grant.clone()),
             Entry::Active(grant) => {
                 let grant = grant.clone();
+                let consumed_at_ms = match reuse {
+                    Reuse::Within { now_ms, .. } => now_ms,
+                    _ => 0,
+                };
                 *entry = Entry::Consumed {
+                    grant: grant.clone(),
+                    consumed_at_ms,
                     issued: Vec::new(),
                     replayed: false,
                     forget_at_ms: grant.expires_at_ms.saturating_add(remember_ms),
                 };
                 Redemption::Fresh(grant)
+            }
+            Entry::Consumed {
+                grant, consumed_at_ms, ..
+            } if matches!(reuse, Reuse::Within { window_ms, now_ms } if now_ms - *consumed_at_ms < window_ms) => {
+                Redemption::Fresh(grant.clone())
             }
             Entry::Consumed { issued, replayed, .. } => {
                 *replayed = true;
@@ -98,6 +150,36 @@ impl CodeStore {
                     revoke: std::mem::take(issued),
                 }
             }
+        }
+    }
+
+    /// Makes a consumed, never replayed code usable again
+    /// (`failed-exchange-keeps-code`).
+    pub fn restore(&self, code: &str) {
+        let mut entries = self.entries.lock().expect("code store lock");
+        if let Some(entry) = entries.get_mut(&digest(code))
+            && let Entry::Consumed {
+                grant, replayed: false, ..
+            } = entry
+        {
+            *entry = Entry::Active(grant.clone());
+        }
+    }
+
+    /// Whether `challenge` is bound to any code the store knows
+    /// (`verifier-any-session`).
+    pub fn knows_challenge(&self, challenge: &str) -> bool {
+        self.entries.lock().expect("code store lock").values().any(|e| match e {
+            Entry::Active(g) | Entry::Consumed { grant: g, .. } => g.code_challenge == challenge,
+        })
+    }
+
+    /// The client an unused code was issued to, without taking it (faults
+    /// that look at the code before authenticating the client).
+    pub fn client_of(&self, code: &str) -> Option<String> {
+        match self.entries.lock().expect("code store lock").get(&digest(code)) {
+            Some(Entry::Active(grant)) => Some(grant.client_id.clone()),
+            _ => None,
         }
     }
 
@@ -135,6 +217,7 @@ mod tests {
             redirect_uri_sent: true,
             scope: vec!["audits:read".into()],
             code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+            plain: false,
             expires_at_ms: 1_000,
         }
     }
@@ -153,10 +236,10 @@ mod tests {
     fn second_take_is_a_replay_that_returns_issued_tokens() {
         let store = CodeStore::default();
         let code = store.issue(grant(), 0, 10_000);
-        assert_eq!(store.take(&code, 10_000, true), Redemption::Fresh(grant()));
+        assert_eq!(store.take(&code, 10_000, Reuse::Never), Redemption::Fresh(grant()));
         assert!(store.record_token(&code, "jti-1"));
         assert_eq!(
-            store.take(&code, 10_000, true),
+            store.take(&code, 10_000, Reuse::Never),
             Redemption::Replayed {
                 revoke: vec!["jti-1".into()]
             }
@@ -165,7 +248,7 @@ mod tests {
             !store.record_token(&code, "jti-late"),
             "a replay revokes late tokens too"
         );
-        assert_eq!(store.take("nope", 10_000, true), Redemption::Unknown);
+        assert_eq!(store.take("nope", 10_000, Reuse::Never), Redemption::Unknown);
     }
 
     #[test]
@@ -174,7 +257,7 @@ mod tests {
         let code = store.issue(grant(), 0, 10_000);
         let fresh: usize = std::thread::scope(|s| {
             let handles: Vec<_> = (0..16)
-                .map(|_| s.spawn(|| matches!(store.take(&code, 10_000, true), Redemption::Fresh(_)) as usize))
+                .map(|_| s.spawn(|| matches!(store.take(&code, 10_000, Reuse::Never), Redemption::Fresh(_)) as usize))
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).sum()
         });

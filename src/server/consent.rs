@@ -61,6 +61,11 @@ pub fn consent_page(client: &Client, scope: &[String], hidden: &[(&str, &str)]) 
 /// 400: the request cannot be answered by redirecting (RFC 6749 §4.1.2.1:
 /// the client or the redirect URI is invalid), so the user sees the error.
 pub fn error_page(message: &str) -> Response {
+    page_with_status(StatusCode::BAD_REQUEST, message)
+}
+
+/// An error page with another status (faults that refuse a method).
+pub fn page_with_status(status: StatusCode, message: &str) -> Response {
     let body = format!(
         r#"<!DOCTYPE html>
 <html lang="en">
@@ -73,7 +78,7 @@ pub fn error_page(message: &str) -> Response {
 "#,
         text(message)
     );
-    page(StatusCode::BAD_REQUEST, body)
+    page(status, body)
 }
 
 /// HTML that is neither cached nor framed (RFC 6749 §10.13: clickjacking).

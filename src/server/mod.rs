@@ -11,6 +11,7 @@
 mod admin;
 mod apikeys;
 mod authorize;
+mod authorize_pkce;
 mod bearer;
 mod client_auth;
 mod clock;
@@ -22,6 +23,7 @@ mod faults;
 mod forge;
 mod issue;
 mod jwt;
+mod listen;
 mod logging;
 mod metadata;
 mod params;
@@ -217,8 +219,8 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServeError> {
     })
 }
 
-/// Serves `app(state)` over TLS only (plain HTTP gets no HTTP response: the
-/// TLS handshake fails) until `shutdown` resolves, then drains gracefully.
+/// Serves `app(state)` over TLS only (plain HTTP gets no HTTP response, see
+/// `listen.rs`) until `shutdown` resolves, then drains gracefully.
 pub async fn run(
     listener: TcpListener,
     tls: RustlsConfig,
@@ -232,7 +234,12 @@ pub async fn run(
         shutdown.await;
         trigger.graceful_shutdown(Some(SHUTDOWN_GRACE));
     });
-    axum_server::from_tcp_rustls(listener, tls)?
+    let acceptor = listen::SniffingAcceptor::new(
+        axum_server::tls_rustls::RustlsAcceptor::new(tls),
+        state.faults.breaks(Fault::PlainHttpServed),
+    );
+    axum_server::from_tcp(listener)?
+        .acceptor(acceptor)
         .handle(handle)
         .serve(app(state).into_make_service())
         .await

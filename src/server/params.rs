@@ -21,6 +21,29 @@ impl Params {
         Self { pairs }
     }
 
+    /// Like [`Params::parse`], but keeping parameters sent without a value
+    /// (the `*-empty-param-kept` faults).
+    pub fn parse_keeping_empty(raw: &[u8]) -> Self {
+        let pairs = url::form_urlencoded::parse(raw)
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        Self { pairs }
+    }
+
+    /// Parameters from name/value pairs (a JSON body, under a fault).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self { pairs }
+    }
+
+    /// Appends `other`'s parameters.
+    pub fn extend(&mut self, other: Params) {
+        self.pairs.extend(other.pairs);
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.pairs.iter().map(|(n, _)| n.as_str())
+    }
+
     /// The value of `name`, if sent (the first one, if repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())

@@ -30,15 +30,34 @@ fn is_scope_token(token: &str) -> bool {
 /// follows the order of `allowed`, so equal sets give equal strings.
 pub fn resolve(requested: Option<&str>, allowed: &[String], faults: &Faults) -> Result<Vec<String>, ScopeError> {
     let Some(requested) = requested else {
+        if faults.breaks(Fault::OmittedScopeEmptyGrant) {
+            return Ok(Vec::new());
+        }
         return Ok(allowed.to_vec());
     };
     // `scope = scope-token *( SP scope-token )`: single spaces, no leading
     // or trailing space; splitting on ' ' yields an empty token otherwise.
-    let tokens: Vec<&str> = requested.split(' ').collect();
+    let mut tokens: Vec<&str> = if faults.breaks(Fault::ScopeSyntaxLenient) {
+        requested.split_whitespace().collect()
+    } else {
+        requested.split(' ').collect()
+    };
     if !tokens.iter().all(|t| is_scope_token(t)) {
         return Err(ScopeError::Malformed);
     }
-    if !tokens.iter().all(|t| allowed.iter().any(|a| a == t)) {
+    if faults.breaks(Fault::MultiScopeFirstOnly) {
+        tokens.truncate(1);
+    }
+    // §3.3: scope tokens are case-sensitive.
+    let same = |a: &str, t: &str| a == t || faults.breaks(Fault::ScopeCaseInsensitive) && a.eq_ignore_ascii_case(t);
+    let in_allowed_order = tokens.windows(2).all(|w| {
+        let pos = |t: &str| allowed.iter().position(|a| a == t);
+        pos(w[0]) <= pos(w[1])
+    });
+    if faults.breaks(Fault::ScopeOrderSensitive) && !in_allowed_order {
+        return Err(ScopeError::NotAllowed);
+    }
+    if !tokens.iter().all(|t| allowed.iter().any(|a| same(a, t))) {
         if faults.breaks(Fault::UnknownScopeDropped) {
             let kept: Vec<String> = allowed
                 .iter()
@@ -51,9 +70,18 @@ pub fn resolve(requested: Option<&str>, allowed: &[String], faults: &Faults) -> 
     }
     Ok(allowed
         .iter()
-        .filter(|a| tokens.contains(&a.as_str()))
+        .filter(|a| tokens.iter().any(|t| same(a, t)))
         .cloned()
         .collect())
+}
+
+/// The allowed part of `requested` (the `narrowed-scope-unreported` fault).
+pub fn narrowed(requested: &str, allowed: &[String]) -> Vec<String> {
+    allowed
+        .iter()
+        .filter(|a| requested.split(' ').any(|t| t == a.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// Whether `granted` (space-separated) holds `needed`.

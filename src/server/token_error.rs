@@ -42,15 +42,15 @@ pub struct TokenError {
 }
 
 impl TokenError {
-    pub fn new(code: TokenErrorCode, description: &'static str) -> Self {
+    pub const fn new(code: TokenErrorCode, description: &'static str) -> Self {
         Self { code, description }
     }
 
-    pub fn invalid_request(description: &'static str) -> Self {
+    pub const fn invalid_request(description: &'static str) -> Self {
         Self::new(TokenErrorCode::InvalidRequest, description)
     }
 
-    pub fn invalid_client(description: &'static str) -> Self {
+    pub const fn invalid_client(description: &'static str) -> Self {
         Self::new(TokenErrorCode::InvalidClient, description)
     }
 

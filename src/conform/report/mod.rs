@@ -33,7 +33,9 @@ pub(crate) fn transcript_lines(x: &Exchange, body_limit: usize) -> Vec<String> {
     lines
 }
 
-fn clip(s: &str, limit: usize) -> String {
+/// At most `limit` bytes of `s`, cut at a character boundary, with a note of
+/// what was cut.
+pub(crate) fn clip(s: &str, limit: usize) -> String {
     if s.len() <= limit {
         return s.to_owned();
     }

@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant};
 
 use super::capture;
-use super::expect::evaluate;
 use super::reply::Reply;
 use super::request;
 use crate::conform::level::{Outcome, Policy};
 use crate::conform::redact::Redactor;
+use crate::conform::report::clip;
 use crate::conform::result::{
     CheckKind, CheckResult, Exchange, ResponseRecord, ScenarioResult, ScenarioStatus, StepResult, StepStatus,
 };
@@ -109,6 +109,9 @@ fn not_run(step: &Step) -> StepResult {
     }
 }
 
+/// How much of an expected or actual value a check records.
+const SHOW_MAX: usize = 300;
+
 struct StepRun<'a, 'c> {
     scenario: &'a Scenario,
     step: &'a Step,
@@ -134,13 +137,17 @@ impl StepRun<'_, '_> {
             request: built.record,
             response: None,
         };
-        let reply = match receive(self.ctx.client, built.request, &built.url).await {
-            Ok(reply) => reply,
+        let replies = match super::send::send(self.ctx.client, &self.step.send, built.request, &built.url).await {
+            Ok(replies) => replies,
+            Err(message) if self.step.refused_ok => return self.refused(started, exchange, message),
             Err(message) => return self.errored(started, Some(exchange), message),
         };
-        self.redactor.learn_response(&reply.body, reply.location.as_ref());
-        let mut checks: Vec<CheckResult> = self.step.expect.iter().map(|e| self.judge(e, &reply)).collect();
-        checks.extend(self.capture(&reply));
+        for r in &replies {
+            self.redactor.learn_response(&r.body, r.location.as_ref());
+        }
+        let reply = super::send::primary(&replies);
+        let mut checks: Vec<CheckResult> = self.step.expect.iter().map(|e| self.judge(e, &replies)).collect();
+        checks.extend(self.capture(reply));
         let status = if checks.iter().any(|c| c.outcome == Outcome::Fail) {
             StepStatus::Fail
         } else if checks.iter().any(|c| c.outcome == Outcome::Warn) {
@@ -148,7 +155,7 @@ impl StepRun<'_, '_> {
         } else {
             StepStatus::Pass
         };
-        exchange.response = Some(record(&reply));
+        exchange.response = Some(record(reply));
         StepResult {
             index: self.step.index,
             name: self.step.name.clone(),
@@ -172,8 +179,37 @@ impl StepRun<'_, '_> {
         }
     }
 
-    fn judge(&self, e: &Expectation, reply: &Reply) -> CheckResult {
-        let j = evaluate(e, reply, self.vars);
+    /// A `refused_ok` step that got no HTTP response: the expected outcome,
+    /// recorded as one passing check (its expectations judge a response, and
+    /// there is none to judge).
+    fn refused(&self, started: Instant, exchange: Exchange, message: String) -> StepResult {
+        let check = CheckResult {
+            id: Some("no-http-response".into()),
+            kind: CheckKind::Expect,
+            subject: "connection".into(),
+            expected: "no HTTP response, or one that meets the step's expectations".into(),
+            actual: format!("no HTTP response ({message})"),
+            outcome: Outcome::Pass,
+            level: self.step.level.unwrap_or(self.scenario.level),
+            setup: self.step.setup,
+            reference: self.scenario.reference.clone(),
+            location: self.scenario.source.location(&self.step.span),
+            from_macro: None,
+            note: None,
+        };
+        StepResult {
+            index: self.step.index,
+            name: self.step.name.clone(),
+            status: StepStatus::Pass,
+            duration: started.elapsed(),
+            checks: vec![check],
+            exchange: self.ctx.verbose.then_some(exchange),
+            error: None,
+        }
+    }
+
+    fn judge(&self, e: &Expectation, replies: &[Reply]) -> CheckResult {
+        let j = super::send::judge(e, &self.step.send, replies, self.vars);
         let level = e.level.or(self.step.level).unwrap_or(self.scenario.level);
         let outcome = match (j.applicable, j.holds) {
             (false, _) => Outcome::NotApplicable,
@@ -185,8 +221,9 @@ impl StepRun<'_, '_> {
             id: e.id.clone(),
             kind: CheckKind::Expect,
             subject: j.subject,
-            expected: j.expected,
-            actual: j.actual,
+            // Mask, then clip: a clipped secret would no longer match its mask.
+            expected: clip(&self.redactor.text(&j.expected), SHOW_MAX),
+            actual: clip(&self.redactor.text(&j.actual), SHOW_MAX),
             outcome,
             level,
             setup: self.step.setup,
@@ -202,7 +239,7 @@ impl StepRun<'_, '_> {
     fn capture(&mut self, reply: &Reply) -> Vec<CheckResult> {
         let mut failed = Vec::new();
         for c in &self.step.capture {
-            match capture::extract(c, reply) {
+            match capture::extract(c, reply).or_else(|why| c.default.clone().ok_or(why)) {
                 Ok(value) => {
                     if c.redact {
                         self.redactor.add(&c.name, &value);
@@ -231,7 +268,7 @@ impl StepRun<'_, '_> {
 
 /// Sends a request and reads the whole reply. A transport failure (connect,
 /// TLS, timeout, broken body) is returned as text for an ERROR.
-async fn receive(client: &reqwest::Client, req: reqwest::Request, url: &url::Url) -> Result<Reply, String> {
+pub(crate) async fn receive(client: &reqwest::Client, req: reqwest::Request, url: &url::Url) -> Result<Reply, String> {
     let resp = client.execute(req).await.map_err(|e| error_chain(&e))?;
     let status = resp.status().as_u16();
     let headers = resp

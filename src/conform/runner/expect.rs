@@ -9,7 +9,6 @@ use crate::conform::scenario::{Expectation, Predicate, Subject, Value};
 use crate::conform::template::Vars;
 
 /// Longest value shown in a report before it is cut.
-const SHOW_MAX: usize = 300;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Judged {
@@ -48,7 +47,11 @@ pub(crate) fn evaluate(e: &Expectation, reply: &Reply, vars: &Vars) -> Judged {
         return judged(format!("not applicable (status {})", reply.status), true, false);
     }
     let lenient = !matches!(e.subject, Subject::Json(_));
-    match (&e.predicate, reply.observe(&e.subject)) {
+    let observed = match &e.subject {
+        Subject::Jwt { path, of } => super::jwt::observe(reply, path, of.as_ref(), vars),
+        other => reply.observe(other),
+    };
+    match (&e.predicate, observed) {
         (Predicate::Exists(want), Observed::Absent(why)) => judged(format!("absent ({why})"), !want, true),
         (Predicate::Exists(want), Observed::One(v)) => judged(show(&v), *want, true),
         (Predicate::Exists(want), Observed::Many(vs)) => judged(show_many(&vs), *want, true),
@@ -122,13 +125,10 @@ fn text(v: &J) -> String {
     }
 }
 
+/// The whole value: the step masks secrets in it first and clips it after
+/// (`exec.rs`), so that a clipped secret cannot escape the mask.
 fn show(v: &J) -> String {
-    let s = v.to_string();
-    if s.chars().count() <= SHOW_MAX {
-        return s;
-    }
-    let cut: String = s.chars().take(SHOW_MAX).collect();
-    format!("{cut}… ({} bytes)", s.len())
+    v.to_string()
 }
 
 fn show_many(vs: &[J]) -> String {

@@ -5,8 +5,10 @@
 mod capture;
 mod exec;
 mod expect;
+mod jwt;
 mod reply;
 mod request;
+mod send;
 mod target;
 
 use std::io::Write;

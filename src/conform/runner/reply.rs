@@ -14,6 +14,8 @@ pub(crate) struct Reply {
     json: Option<J>,
     /// `Location`, resolved against the request URL.
     pub location: Option<url::Url>,
+    /// The statuses of every reply of the step, sorted (`send.rs`).
+    pub all_statuses: Vec<u16>,
 }
 
 /// What a subject found.
@@ -39,6 +41,7 @@ impl Reply {
             body,
             json,
             location,
+            all_statuses: vec![status],
         }
     }
 
@@ -62,6 +65,11 @@ impl Reply {
             Subject::Json(path) => self.json_at(path),
             Subject::Challenge { scheme, param } => self.challenge(scheme, param.as_deref()),
             Subject::LocationQuery(name) => self.location_query(name),
+            Subject::Jwt { path, of: None } => super::jwt::observe(self, path, None, &Default::default()),
+            Subject::Jwt { of: Some(_), .. } => {
+                Observed::Absent("a `jwt_of` token needs the scenario's variables".into())
+            }
+            Subject::Statuses => Observed::One(self.all_statuses.clone().into()),
         }
     }
 

@@ -15,6 +15,9 @@ pub struct Capture {
     pub name: String,
     pub source: CaptureSource,
     pub redact: bool,
+    /// Bound when the source has nothing to take (instead of failing), so
+    /// that a later step can probe what happens without it.
+    pub default: Option<String>,
     pub span: Range<usize>,
 }
 
@@ -36,6 +39,7 @@ pub(super) struct RawCapture {
     body_regex: Option<Spanned<String>>,
     #[serde(default = "yes")]
     redact: bool,
+    default: Option<String>,
 }
 
 fn yes() -> bool {
@@ -79,6 +83,7 @@ pub(super) fn parse(d: &mut Diags, name: &Spanned<String>, raw: &Spanned<RawCapt
             name: name.get_ref().clone(),
             source,
             redact: r.redact,
+            default: r.default.clone(),
             span: name.span(),
         }),
         _ => {

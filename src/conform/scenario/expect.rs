@@ -42,6 +42,16 @@ pub enum Subject {
     },
     LocationQuery(String),
     Body,
+    /// A member of a decoded JWT (`header.typ`, `claims.exp`, `lifetime`;
+    /// see `runner/jwt.rs`): the token is `jwt_of` (a template) or the
+    /// response's `access_token`.
+    Jwt {
+        path: JsonPath,
+        of: Option<Template>,
+    },
+    /// The statuses of every reply of the step (`copies`, `repeat`),
+    /// sorted, as a JSON array.
+    Statuses,
 }
 
 impl fmt::Display for Subject {
@@ -54,6 +64,9 @@ impl fmt::Display for Subject {
             Subject::Challenge { scheme, param: Some(p) } => write!(f, "WWW-Authenticate {scheme} `{p}`"),
             Subject::LocationQuery(q) => write!(f, "Location query `{q}`"),
             Subject::Body => f.write_str("body"),
+            Subject::Jwt { path, of: None } => write!(f, "JWT access_token {path}"),
+            Subject::Jwt { path, of: Some(t) } => write!(f, "JWT {} {path}", t.raw()),
+            Subject::Statuses => f.write_str("statuses of all replies"),
         }
     }
 }
@@ -174,7 +187,12 @@ impl Expectation {
                 Value::Json(_) => None,
             }
         }
-        match &self.predicate {
+        let of = match &self.subject {
+            Subject::Jwt { of: Some(t), .. } => Some(t),
+            _ => None,
+        };
+        let mut out: Vec<&Template> = of.into_iter().collect();
+        out.extend(match &self.predicate {
             Predicate::Equals(v) => value(v).into_iter().collect(),
             Predicate::OneOf(vs) => vs.iter().filter_map(value).collect(),
             Predicate::EqualsIgnoreCase(t)
@@ -182,7 +200,8 @@ impl Expectation {
             | Predicate::NotContains(t)
             | Predicate::StartsWith(t) => vec![t],
             _ => Vec::new(),
-        }
+        });
+        out
     }
 }
 
@@ -205,6 +224,9 @@ pub(super) struct RawExpect {
     pub body_contains: Option<Spanned<String>>,
     pub body_not_contains: Option<Spanned<String>>,
     pub body_matches: Option<Spanned<String>>,
+    pub jwt: Option<Spanned<String>>,
+    pub jwt_of: Option<Spanned<String>>,
+    pub statuses: Option<Spanned<Vec<u16>>>,
     // Predicates.
     pub equals: Option<Spanned<toml::Value>>,
     pub equals_ignore_case: Option<Spanned<String>>,
@@ -272,7 +294,7 @@ pub(super) fn statuses(d: &mut Diags, v: &Spanned<toml::Value>) -> Option<Vec<u1
     out
 }
 
-type Found = (Range<usize>, Subject, Option<Predicate>);
+pub(super) type Found = (Range<usize>, Subject, Option<Predicate>);
 
 fn subject_and_predicate(d: &mut Diags, r: &RawExpect, span: &Range<usize>) -> Option<(Subject, Predicate)> {
     let mut subjects = subjects(d, r)?;
@@ -352,6 +374,12 @@ fn subjects(d: &mut Diags, r: &RawExpect) -> Option<Vec<Found>> {
     if let Some(q) = &r.location_query {
         found.push((q.span(), Subject::LocationQuery(q.get_ref().clone()), None));
     }
+    if let Some(found_jwt) = super::expect_more::jwt_subject(d, r) {
+        found.push(found_jwt?);
+    }
+    if let Some(s) = &r.statuses {
+        found.push(super::expect_more::statuses_subject(s));
+    }
     for (field, make) in [
         (&r.body_contains, Predicate::Contains as fn(Template) -> Predicate),
         (&r.body_not_contains, Predicate::NotContains),
@@ -422,7 +450,8 @@ fn allowed(subject: &Subject, p: &Predicate) -> bool {
     match subject {
         Subject::Status => false,
         Subject::Header(_) => !matches!(p, P::Type(_) | P::Unique),
-        Subject::Json(_) => !matches!(p, P::MediaType(_) | P::Unique),
+        Subject::Json(_) | Subject::Jwt { .. } => !matches!(p, P::MediaType(_) | P::Unique),
+        Subject::Statuses => false,
         Subject::Challenge { param: None, .. } => matches!(p, P::Exists(_)),
         Subject::Challenge { param: Some(_), .. } | Subject::LocationQuery(_) => {
             !matches!(p, P::MediaType(_) | P::Type(_))

@@ -7,9 +7,11 @@
 
 mod capture;
 mod expect;
+mod expect_more;
 mod generate;
 mod macros;
 mod request;
+mod send;
 mod validate;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,6 +26,7 @@ pub use capture::{Capture, CaptureSource};
 pub use expect::{Expectation, JsonPath, JsonType, Predicate, Subject, Value};
 pub use generate::{Alphabet, Generator, GeneratorKind};
 pub use request::{BasicAuth, Body, JsonTemplate, Request, Step};
+pub use send::SendMode;
 pub use validate::validate;
 
 use super::ConformError;

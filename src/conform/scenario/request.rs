@@ -26,6 +26,12 @@ pub struct Step {
     /// Overrides the scenario's level for this step's expectations.
     pub level: Option<Level>,
     pub sleep: Option<Duration>,
+    /// Once, `copies = N` at the same moment, or `repeat` until a status.
+    pub send: super::SendMode,
+    /// No HTTP response at all (refused, reset, closed) is an acceptable
+    /// outcome of this step, as when probing plain HTTP on an HTTPS-only
+    /// server; otherwise a transport failure is an ERROR.
+    pub refused_ok: bool,
     pub request: Request,
     pub expect: Vec<Expectation>,
     pub capture: Vec<Capture>,
@@ -193,6 +199,10 @@ pub(super) struct RawStep {
     setup: bool,
     level: Option<Spanned<String>>,
     sleep_ms: Option<u64>,
+    copies: Option<Spanned<u32>>,
+    repeat: Option<Spanned<super::send::RawRepeat>>,
+    #[serde(default)]
+    refused_ok: bool,
     method: Spanned<String>,
     url: Spanned<String>,
     headers: Option<Spanned<Pairs>>,
@@ -260,6 +270,8 @@ pub(super) fn parse_step(d: &mut Diags, index: usize, raw: &Spanned<RawStep>) ->
         setup: raw.setup,
         level,
         sleep: raw.sleep_ms.map(Duration::from_millis),
+        send: super::send::parse(d, raw.copies.as_ref(), raw.repeat.as_ref()),
+        refused_ok: raw.refused_ok,
         request: Request {
             method,
             url,
