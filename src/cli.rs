@@ -123,7 +123,10 @@ TLS is always verified: the system's trust store, or only --ca-cert when given.
 Examples:
   p11-harness conform
   p11-harness conform --junit reports/junit.xml --json reports/conformance.json
-  p11-harness conform --filter RFC7636
+  p11-harness conform --filter RFC7636 --filter pkce
+  p11-harness conform --list
+  p11-harness conform --profile vendor.toml --write-baseline ci/baseline.toml
+  p11-harness conform --profile vendor.toml --baseline ci/baseline.toml --junit reports/junit.xml
   p11-harness conform --target https://127.0.0.1:8443 --ca-cert .p11-harness/ca.pem")]
 pub struct ConformArgs {
     /// Base URL of the server to check (https://...).
@@ -146,9 +149,40 @@ pub struct ConformArgs {
     #[arg(long = "scenarios", value_name = "DIR")]
     pub scenario_dirs: Vec<PathBuf>,
 
-    /// Run only scenarios whose id contains this text.
-    #[arg(long, value_name = "TEXT")]
-    pub filter: Option<String>,
+    /// Run only matching scenarios (repeatable: any may match): an id
+    /// fragment, a tag, or a reference such as "RFC 7636" or "RFC 6750 §3.1".
+    #[arg(long = "filter", value_name = "TEXT")]
+    pub filters: Vec<String>,
+
+    /// Print the catalogue (ids, levels, references, needs) and exit; with
+    /// --filter, only what it selects. Nothing is started or sent.
+    #[arg(long)]
+    pub list: bool,
+
+    /// How MUST* (derived) rows count: strict fails them, interop warns.
+    /// Default: strict for the reference server, interop for --profile.
+    #[arg(long, value_enum, value_name = "RULES")]
+    pub strictness: Option<StrictnessArg>,
+
+    /// Judge by the plain RFCs instead of the Point11 profile: PROFILE
+    /// scenarios are skipped and PROFILE checks only noted.
+    #[arg(long)]
+    pub rfc_only: bool,
+
+    /// Known failures (TOML, `known = ["ID", "ID#CHECK"]`): listed failures
+    /// do not fail the gate, new ones do, and an entry that passes now is
+    /// stale and fails it too.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write this run's failures as a baseline file (then gate with --baseline).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Scenarios run at a time; output keeps file order. Scenarios that move
+    /// the server's clock or keys always run alone.
+    #[arg(long, short = 'j', default_value_t = 1, value_name = "N", value_parser = parse_jobs)]
+    pub jobs: usize,
 
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "PATH")]
@@ -173,6 +207,15 @@ pub struct ConformArgs {
 
     #[command(flatten)]
     pub server: ServerTuning,
+}
+
+/// `--strictness`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StrictnessArg {
+    /// MUST* (derived) rows fail like MUST rows.
+    Strict,
+    /// MUST* rows warn: implementations legitimately differ there.
+    Interop,
 }
 
 #[derive(Debug, Args)]
@@ -410,6 +453,14 @@ pub fn parse_fraction(text: &str) -> Result<f64, String> {
 }
 
 /// Parses `90`, `90s`, `1500ms`, `5m` or `1h`.
+/// `--jobs`: 1 to 64 scenarios at a time.
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n @ 1..=64) => Ok(n),
+        _ => Err(format!("`{text}` is not a number of jobs from 1 to 64")),
+    }
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());

@@ -5,8 +5,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command, ConformArgs, LoadArgs, MergeArgs, ReportCommand, ServeArgs, ServerTuning};
-use crate::conform::{self, ConformConfig, ConformError, Target, TargetProfile};
+use crate::cli::{
+    Cli, Command, ConformArgs, LoadArgs, MergeArgs, ReportCommand, ServeArgs, ServerTuning, StrictnessArg,
+};
+use crate::conform::{self, ConformConfig, ConformError, Strictness, Target, TargetProfile};
 use crate::fixtures::{Fixtures, FixturesError};
 use crate::http::{HttpError, Trust};
 use crate::load;
@@ -56,6 +58,10 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> Result<u8, Error> {
             Ok(EXIT_OK)
         }
         Command::Serve(args) => serve(serve_config(args)?, out).await,
+        Command::Conform(args) if args.list => {
+            conform::list(&conform_config(args)?, out)?;
+            Ok(EXIT_OK)
+        }
         Command::Conform(args) => {
             let config = conform_config(args)?;
             let summary = conform::run(config, out).await?;
@@ -159,15 +165,25 @@ fn conform_config(args: ConformArgs) -> Result<ConformConfig, Error> {
             Target::Embedded { server }
         }
     };
-    let config = ConformConfig {
-        scenario_dirs: scenario_dirs(args.scenario_dirs)?,
-        target,
-        junit: args.junit,
-        json: args.json,
-        timeout: args.timeout,
-        filter: args.filter,
-        verbose: args.verbose,
-    };
+    if args.baseline.is_some() && args.write_baseline.is_some() {
+        return Err(Error::Usage(
+            "--baseline and --write-baseline do not go together: write one, then gate with it".into(),
+        ));
+    }
+    let mut config = ConformConfig::new(scenario_dirs(args.scenario_dirs)?, target);
+    config.junit = args.junit;
+    config.json = args.json;
+    config.timeout = args.timeout;
+    config.filters = args.filters;
+    config.verbose = args.verbose;
+    config.strictness = args.strictness.map(|s| match s {
+        StrictnessArg::Strict => Strictness::Strict,
+        StrictnessArg::Interop => Strictness::Interop,
+    });
+    config.rfc_only = args.rfc_only;
+    config.baseline = args.baseline;
+    config.write_baseline = args.write_baseline;
+    config.jobs = args.jobs;
     config.validate()?;
     Ok(config)
 }

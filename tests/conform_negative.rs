@@ -28,15 +28,11 @@ fn scenarios_dir() -> PathBuf {
 }
 
 fn config(target: Target, filter: Option<&str>, reports: Option<&Path>) -> ConformConfig {
-    ConformConfig {
-        scenario_dirs: vec![scenarios_dir()],
-        target,
-        junit: reports.map(|d| d.join("junit.xml")),
-        json: reports.map(|d| d.join("report.json")),
-        timeout: Duration::from_secs(10),
-        filter: filter.map(str::to_owned),
-        verbose: false,
-    }
+    let mut config = ConformConfig::new(vec![scenarios_dir()], target);
+    config.junit = reports.map(|d| d.join("junit.xml"));
+    config.json = reports.map(|d| d.join("report.json"));
+    config.filters = filter.map(str::to_owned).into_iter().collect();
+    config
 }
 
 fn double(base_url: String) -> Target {

@@ -33,17 +33,15 @@ async fn every_scenario_passes_against_the_embedded_reference_server() {
     p11_harness::http::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
-    let config = ConformConfig {
-        scenario_dirs: vec![scenarios_dir()],
-        target: Target::Embedded {
+    let mut config = ConformConfig::new(
+        vec![scenarios_dir()],
+        Target::Embedded {
             server: ServeConfig::new(Fixtures::builtin(), TlsSetup::Ephemeral),
         },
-        junit: Some(junit.clone()),
-        json: Some(json.clone()),
-        timeout: Duration::from_secs(20),
-        filter: None,
-        verbose: false,
-    };
+    );
+    config.junit = Some(junit.clone());
+    config.json = Some(json.clone());
+    config.timeout = Duration::from_secs(20);
     let mut out = Vec::new();
     let summary = run(config, &mut out).await.expect("the run completes");
     let human = String::from_utf8(out).unwrap();

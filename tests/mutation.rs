@@ -32,15 +32,8 @@ fn scenarios_dir() -> PathBuf {
 async fn run_catalogue(faults: Faults) -> RunSummary {
     let mut server = ServeConfig::new(Fixtures::builtin(), TlsSetup::Ephemeral);
     server.faults = faults;
-    let config = ConformConfig {
-        scenario_dirs: vec![scenarios_dir()],
-        target: Target::Embedded { server },
-        junit: None,
-        json: None,
-        timeout: Duration::from_secs(30),
-        filter: None,
-        verbose: false,
-    };
+    let mut config = ConformConfig::new(vec![scenarios_dir()], Target::Embedded { server });
+    config.timeout = Duration::from_secs(30);
     let mut out = Vec::new();
     let summary = run_until(config, &mut out, std::future::pending()).await;
     summary.unwrap_or_else(|e| panic!("the run completes: {e}\n{}", String::from_utf8_lossy(&out)))

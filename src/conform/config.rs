@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::ConformError;
+use super::level::{Policy, Strictness};
 use super::profile::TargetProfile;
 use crate::fixtures::Fixtures;
 use crate::http::Trust;
@@ -20,10 +21,69 @@ pub struct ConformConfig {
     pub json: Option<PathBuf>,
     /// Per request, connect included.
     pub timeout: Duration,
-    /// Run only scenarios whose id contains this.
-    pub filter: Option<String>,
+    /// Run only scenarios matching one of these (see [`ConformConfig::selects`]);
+    /// empty runs them all.
+    pub filters: Vec<String>,
     /// Print every step's checks and transcript, not only failures'.
     pub verbose: bool,
+    /// `strict` fails MUST* rows, `interop` warns; `None` picks by target:
+    /// strict for the reference server, interop for a third-party profile.
+    pub strictness: Option<Strictness>,
+    /// Judge by the plain RFCs: PROFILE scenarios skip, PROFILE checks are INFO.
+    pub rfc_only: bool,
+    /// Known failures that do not fail the gate (`baseline.rs`).
+    pub baseline: Option<PathBuf>,
+    /// Write the run's failures as a baseline here.
+    pub write_baseline: Option<PathBuf>,
+    /// Scenarios run at a time (at least 1); reports keep file order.
+    pub jobs: usize,
+}
+
+impl ConformConfig {
+    /// A run of every scenario in `scenario_dirs` against `target`, one at a
+    /// time, no report files, Point11 rules.
+    pub fn new(scenario_dirs: Vec<PathBuf>, target: Target) -> Self {
+        Self {
+            scenario_dirs,
+            target,
+            junit: None,
+            json: None,
+            timeout: Duration::from_secs(10),
+            filters: Vec::new(),
+            verbose: false,
+            strictness: None,
+            rfc_only: false,
+            baseline: None,
+            write_baseline: None,
+            jobs: 1,
+        }
+    }
+
+    /// The rules this run judges by.
+    pub fn policy(&self) -> Policy {
+        let third_party = matches!(self.target, Target::Profile { .. });
+        Policy {
+            strictness: self.strictness.unwrap_or(if third_party {
+                Strictness::Interop
+            } else {
+                Strictness::Strict
+            }),
+            point11: !self.rfc_only,
+        }
+    }
+
+    /// Whether `--filter` selects a scenario: a filter matches when the id
+    /// contains it, a tag equals it, or the reference names it (`RFC7636`,
+    /// `rfc 7636` and `RFC 7636 §4.6` all match "RFC 7636 §4.6").
+    pub fn selects(&self, id: &str, tags: &[String], reference: &str) -> bool {
+        let squash = |s: &str| s.to_ascii_lowercase().replace(' ', "");
+        self.filters.is_empty()
+            || self.filters.iter().any(|f| {
+                id.contains(f.as_str())
+                    || tags.iter().any(|t| t.eq_ignore_ascii_case(f))
+                    || squash(reference).contains(&squash(f))
+            })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -60,10 +120,23 @@ impl ConformConfig {
         if self.timeout.is_zero() {
             return bad("the request timeout must be greater than zero".into());
         }
-        if self.filter.as_deref().is_some_and(|f| f.trim().is_empty()) {
-            return bad("the scenario filter is empty".into());
+        if self.filters.iter().any(|f| f.trim().is_empty()) {
+            return bad("a --filter is empty".into());
         }
-        for (what, path) in [("JUnit", &self.junit), ("JSON", &self.json)] {
+        if self.jobs == 0 {
+            return bad("--jobs must be at least 1".into());
+        }
+        if let Some(path) = self.baseline.as_ref().filter(|p| !p.is_file()) {
+            return bad(format!(
+                "the baseline {} does not exist (create one with --write-baseline)",
+                path.display()
+            ));
+        }
+        for (what, path) in [
+            ("JUnit", &self.junit),
+            ("JSON", &self.json),
+            ("baseline", &self.write_baseline),
+        ] {
             if let Some(parent) = path
                 .as_ref()
                 .and_then(|p| p.parent())
@@ -126,15 +199,10 @@ mod tests {
     use super::*;
 
     fn config(target: Target) -> ConformConfig {
-        ConformConfig {
-            scenario_dirs: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios")],
+        ConformConfig::new(
+            vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios")],
             target,
-            junit: None,
-            json: None,
-            timeout: Duration::from_secs(5),
-            filter: None,
-            verbose: false,
-        }
+        )
     }
 
     #[test]
@@ -147,6 +215,40 @@ mod tests {
         };
         assert!(matches!(config(url(false)).validate(), Err(ConformError::Config(_))));
         assert!(config(url(true)).validate().is_ok());
+    }
+
+    #[test]
+    fn filters_match_id_tag_or_reference() {
+        let mut c = config(Target::Embedded {
+            server: crate::server::ServeConfig::new(Fixtures::builtin(), crate::server::TlsSetup::Ephemeral),
+        });
+        let tags = ["pkce".to_owned()];
+        let (id, reference) = ("RFC7636-4.6-verifier-mismatch", "RFC 7636 §4.6");
+        assert!(c.selects(id, &tags, reference), "no filter selects all");
+        for f in ["verifier-mismatch", "PKCE", "rfc7636", "RFC 7636 §4.6"] {
+            c.filters = vec![f.into()];
+            assert!(c.selects(id, &tags, reference), "{f}");
+        }
+        c.filters = vec!["RFC6750".into(), "token-endpoint".into()];
+        assert!(!c.selects(id, &tags, reference));
+    }
+
+    #[test]
+    fn strictness_defaults_by_target() {
+        let embedded = config(Target::Embedded {
+            server: crate::server::ServeConfig::new(Fixtures::builtin(), crate::server::TlsSetup::Ephemeral),
+        });
+        assert_eq!(embedded.policy().strictness, Strictness::Strict);
+        let profile = TargetProfile::reference(&Fixtures::builtin(), "https://vendor.test");
+        let mut third = config(Target::Profile {
+            profile,
+            trust: Trust::System,
+        });
+        assert_eq!(third.policy().strictness, Strictness::Interop);
+        third.strictness = Some(Strictness::Strict);
+        third.rfc_only = true;
+        assert_eq!(third.policy().strictness, Strictness::Strict);
+        assert!(!third.policy().point11);
     }
 
     #[test]

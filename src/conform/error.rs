@@ -17,6 +17,9 @@ pub enum ConformError {
     Scenarios(Vec<Diagnostic>),
     #[error("{0}")]
     Profile(Box<Diagnostic>),
+    /// A `--baseline` file that does not parse or names no scenario.
+    #[error("{0}\n  (baseline file; no request was sent)")]
+    Baseline(Box<Diagnostic>),
     #[error(transparent)]
     Http(#[from] HttpError),
     #[error("cannot start the embedded reference server: {0}")]
@@ -38,6 +41,7 @@ impl ConformError {
             | ConformError::Read { .. }
             | ConformError::Scenarios(_)
             | ConformError::Profile(_)
+            | ConformError::Baseline(_)
             | ConformError::Http(_)
             | ConformError::Report { .. } => 2,
         }

@@ -10,6 +10,7 @@
 //! - `runner` sends the steps and judges the expectations;
 //! - [`result`] holds the outcome; [`report`] writes it.
 
+pub mod baseline;
 pub mod challenge;
 pub mod config;
 pub mod error;
@@ -22,9 +23,10 @@ mod runner;
 pub mod scenario;
 pub mod template;
 
+pub use baseline::{Baseline, BaselineVerdict};
 pub use config::{ConformConfig, Target};
 pub use error::ConformError;
 pub use level::{Level, Outcome, Policy, Strictness};
 pub use profile::{Capability, TargetProfile};
 pub use result::{CheckResult, Counts, RunSummary, ScenarioResult, ScenarioStatus};
-pub use runner::{run, run_until};
+pub use runner::{list, run, run_until};

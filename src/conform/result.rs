@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::baseline::BaselineVerdict;
 use super::level::{Level, Outcome, Policy};
 use super::scenario::SourceLocation;
 
@@ -19,6 +20,8 @@ pub struct RunSummary {
     pub scenarios: Vec<ScenarioResult>,
     /// Ctrl-C stopped the run; unfinished scenarios are [`ScenarioStatus::NotRun`].
     pub interrupted: bool,
+    /// What `--baseline` (or `--write-baseline`) made of the failures.
+    pub baseline: Option<BaselineVerdict>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +36,8 @@ pub struct Counts {
     pub passed: usize,
     pub warned: usize,
     pub failed: usize,
+    /// Of `failed`, those the baseline lists: they do not fail the gate.
+    pub known: usize,
     pub errored: usize,
     pub skipped: usize,
     pub not_run: usize,
@@ -48,7 +53,12 @@ impl RunSummary {
             match s.status {
                 ScenarioStatus::Pass => c.passed += 1,
                 ScenarioStatus::Warn => c.warned += 1,
-                ScenarioStatus::Fail => c.failed += 1,
+                ScenarioStatus::Fail => {
+                    c.failed += 1;
+                    if self.is_known_failure(&s.id) {
+                        c.known += 1;
+                    }
+                }
                 ScenarioStatus::Error { .. } => c.errored += 1,
                 ScenarioStatus::Skip { .. } => c.skipped += 1,
                 ScenarioStatus::NotRun => c.not_run += 1,
@@ -57,18 +67,29 @@ impl RunSummary {
         c
     }
 
-    /// The process exit status for this run: 0 when nothing failed (skips
-    /// and warnings allowed), 1 when a check failed, 3 when the target could
-    /// not be reached mid-run (a scenario ERROR), 130 when Ctrl-C stopped
-    /// the run. Usage and scenario-file errors never produce a summary; see
-    /// [`super::ConformError::exit_code`].
+    /// A failure the baseline lists.
+    pub fn is_known_failure(&self, id: &str) -> bool {
+        self.baseline.as_ref().is_some_and(|b| b.known.contains(id))
+    }
+
+    /// Baseline entries that pass now (each fails the gate).
+    pub fn stale_baseline(&self) -> &[String] {
+        self.baseline.as_ref().map_or(&[], |b| b.stale.as_slice())
+    }
+
+    /// The process exit status for this run: 0 when nothing failed (skips,
+    /// warnings and baselined failures allowed), 1 when a check failed that
+    /// the baseline does not list or a baseline entry is stale, 3 when the
+    /// target could not be reached mid-run (a scenario ERROR), 130 when
+    /// Ctrl-C stopped the run. Usage and scenario-file errors never produce
+    /// a summary; see [`super::ConformError::exit_code`].
     pub fn exit_code(&self) -> u8 {
         let c = self.counts();
         if self.interrupted {
             130
         } else if c.errored > 0 {
             3
-        } else if c.failed > 0 {
+        } else if c.failed > c.known || !self.stale_baseline().is_empty() {
             1
         } else {
             0

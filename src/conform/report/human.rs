@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use super::transcript_lines;
-use crate::conform::level::Outcome;
+use crate::conform::level::{Level, Outcome, Strictness};
 use crate::conform::result::{CheckResult, RunSummary, ScenarioResult, ScenarioStatus, StepResult, TargetInfo};
 
 const BODY_LIMIT: usize = 2000;
@@ -95,7 +95,10 @@ pub fn write_summary(out: &mut dyn Write, s: &RunSummary) -> io::Result<()> {
     let c = s.counts();
     let mut parts = vec![
         format!("{} passed", c.passed),
-        format!("{} failed", c.failed),
+        match c.known {
+            0 => format!("{} failed", c.failed),
+            known => format!("{} failed ({known} known)", c.failed),
+        },
         format!("{} errors", c.errored),
         format!("{} skipped", c.skipped),
     ];
@@ -109,6 +112,8 @@ pub fn write_summary(out: &mut dyn Write, s: &RunSummary) -> io::Result<()> {
     if s.interrupted {
         writeln!(out, "Interrupted: the remaining scenarios were not run.")?;
     }
+    write_by_level(out, s)?;
+    write_baseline(out, s)?;
     writeln!(
         out,
         "{} scenario{}: {} in {:.2} s",
@@ -116,6 +121,62 @@ pub fn write_summary(out: &mut dyn Write, s: &RunSummary) -> io::Result<()> {
         if c.total == 1 { "" } else { "s" },
         parts.join(", "),
         s.duration.as_secs_f64()
+    )
+}
+
+/// The checks not met, counted by level and verdict: how a MUST failure,
+/// a MUST* under interop, a SHOULD warning and a MAY note differ.
+fn write_by_level(out: &mut dyn Write, s: &RunSummary) -> io::Result<()> {
+    let mut counts: std::collections::BTreeMap<(Level, Outcome), usize> = Default::default();
+    for c in s.scenarios.iter().flat_map(|r| r.checks()) {
+        if noteworthy(c) {
+            *counts.entry((c.level, c.outcome)).or_default() += 1;
+        }
+    }
+    let rules = match (s.policy.strictness, s.policy.point11) {
+        (Strictness::Strict, true) => "strict, Point11 profile",
+        (Strictness::Interop, true) => "interop, Point11 profile",
+        (Strictness::Strict, false) => "strict, plain RFC profile",
+        (Strictness::Interop, false) => "interop, plain RFC profile",
+    };
+    if counts.is_empty() {
+        return writeln!(out, "Checks not met: none ({rules}).");
+    }
+    let shown: Vec<String> = counts
+        .iter()
+        .map(|((level, outcome), n)| format!("{level} {n} {}", outcome.as_str()))
+        .collect();
+    writeln!(out, "Checks not met ({rules}): {}.", shown.join(", "))
+}
+
+fn write_baseline(out: &mut dyn Write, s: &RunSummary) -> io::Result<()> {
+    let Some(b) = &s.baseline else {
+        return Ok(());
+    };
+    let new: Vec<&str> = s
+        .scenarios
+        .iter()
+        .filter(|r| r.status == ScenarioStatus::Fail && !b.known.contains(&r.id))
+        .map(|r| r.id.as_str())
+        .collect();
+    writeln!(out, "Baseline {}:", b.file.display())?;
+    let list = |ids: Vec<&str>| {
+        if ids.is_empty() {
+            "none".to_owned()
+        } else {
+            ids.join(", ")
+        }
+    };
+    writeln!(
+        out,
+        "  known failures (do not fail the gate): {}",
+        list(b.known.iter().map(String::as_str).collect())
+    )?;
+    writeln!(out, "  new failures: {}", list(new))?;
+    writeln!(
+        out,
+        "  stale entries (pass now; delete them from the baseline): {}",
+        list(b.stale.iter().map(String::as_str).collect())
     )
 }
 

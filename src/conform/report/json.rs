@@ -29,7 +29,16 @@ struct ReportView<'a> {
     interrupted: bool,
     exit_code: u8,
     summary: CountsView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineView<'a>>,
     scenarios: Vec<ScenarioView<'a>>,
+}
+
+#[derive(Serialize)]
+struct BaselineView<'a> {
+    file: String,
+    known: Vec<&'a str>,
+    stale: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -56,6 +65,7 @@ struct CountsView {
     passed: usize,
     warned: usize,
     failed: usize,
+    known: usize,
     errored: usize,
     skipped: usize,
     not_run: usize,
@@ -70,6 +80,9 @@ struct ScenarioView<'a> {
     tags: &'a [String],
     file: String,
     status: &'static str,
+    /// A failure the baseline lists (it does not fail the gate).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    known_failure: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     duration_ms: u64,
@@ -170,16 +183,26 @@ impl<'a> From<&'a RunSummary> for ReportView<'a> {
                 passed: c.passed,
                 warned: c.warned,
                 failed: c.failed,
+                known: c.known,
                 errored: c.errored,
                 skipped: c.skipped,
                 not_run: c.not_run,
             },
-            scenarios: s.scenarios.iter().map(scenario).collect(),
+            baseline: s.baseline.as_ref().map(|b| BaselineView {
+                file: b.file.display().to_string(),
+                known: b.known.iter().map(String::as_str).collect(),
+                stale: &b.stale,
+            }),
+            scenarios: s
+                .scenarios
+                .iter()
+                .map(|r| scenario(r, s.is_known_failure(&r.id)))
+                .collect(),
         }
     }
 }
 
-fn scenario(r: &ScenarioResult) -> ScenarioView<'_> {
+fn scenario(r: &ScenarioResult, known_failure: bool) -> ScenarioView<'_> {
     let (status, reason) = match &r.status {
         ScenarioStatus::Pass => ("pass", None),
         ScenarioStatus::Warn => ("warn", None),
@@ -196,6 +219,7 @@ fn scenario(r: &ScenarioResult) -> ScenarioView<'_> {
         tags: &r.tags,
         file: r.file.display().to_string(),
         status,
+        known_failure,
         reason,
         duration_ms: ms(r.duration),
         steps: r.steps.iter().map(step).collect(),

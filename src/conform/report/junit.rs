@@ -25,7 +25,7 @@ pub fn write(out: &mut dyn Write, summary: &RunSummary) -> io::Result<()> {
             s.add_property(Property::new("target", summary.target.base_url.as_str()));
             s
         });
-        suite.add_test_case(test_case(group, r));
+        suite.add_test_case(test_case(group, r, summary));
     }
     for (_, mut suite) in suites {
         let time = suite.test_cases.iter().filter_map(|t| t.time).sum();
@@ -40,9 +40,34 @@ fn group(id: &str) -> &str {
     id.split('-').next().unwrap_or(id)
 }
 
-fn test_case(group: &str, r: &ScenarioResult) -> TestCase {
+fn test_case(group: &str, r: &ScenarioResult, summary: &RunSummary) -> TestCase {
+    let stale: Vec<&str> = summary
+        .stale_baseline()
+        .iter()
+        .filter(|e| e.split('#').next() == Some(r.id.as_str()))
+        .map(String::as_str)
+        .collect();
     let status = match &r.status {
+        _ if !stale.is_empty() => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(format!(
+                "stale baseline entry {}: it passes now; delete it from the baseline",
+                stale.join(", ")
+            ));
+            s.set_type("baseline");
+            s
+        }
         ScenarioStatus::Pass | ScenarioStatus::Warn => TestCaseStatus::success(),
+        ScenarioStatus::Fail if summary.is_known_failure(&r.id) => {
+            let first = r.checks().find(|c| c.outcome == Outcome::Fail);
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!(
+                "known failure, listed in the baseline: {}",
+                first.map_or_else(|| "a check failed".into(), |c| c.sentence())
+            ));
+            s.set_description(details(r));
+            s
+        }
         ScenarioStatus::Fail => {
             let first = r.checks().find(|c| c.outcome == Outcome::Fail);
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);

@@ -11,14 +11,21 @@ mod request;
 mod send;
 mod target;
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::pin::pin;
 use std::time::Instant;
 
+use futures::StreamExt;
+use futures::future::Either;
+use futures::stream::FuturesOrdered;
+use tokio_util::sync::CancellationToken;
+
 use super::ConformError;
+use super::baseline::Baseline;
 use super::config::ConformConfig;
 use super::level::{Level, Policy};
-use super::profile::TargetProfile;
+use super::profile::{Capability, TargetProfile};
 use super::report;
 use super::result::{RunSummary, ScenarioResult, ScenarioStatus};
 use super::scenario::{self, Scenario};
@@ -45,20 +52,59 @@ pub async fn run_until(
     cancel: impl Future<Output = ()>,
 ) -> Result<RunSummary, ConformError> {
     config.validate()?;
-    let planned = target::planned_profile(&config.target);
-    let mut scenarios = scenario::load_dirs(&config.scenario_dirs, &planned.known_var_names())?;
-    if let Some(filter) = &config.filter {
-        scenarios.retain(|s| s.id.contains(filter.as_str()));
-        if scenarios.is_empty() {
-            return Err(ConformError::Config(format!("no scenario id contains `{filter}`")));
-        }
-    }
+    let (ids, scenarios) = load_selected(&config)?;
+    let baseline = config
+        .baseline
+        .as_ref()
+        .map(|path| Baseline::load(path, &ids))
+        .transpose()?;
     let live = LiveTarget::start(&config.target).await?;
     let result = run_scenarios(&config, &scenarios, &live, out, cancel).await;
     live.stop().await;
-    let summary = result?;
+    let mut summary = result?;
+    let baseline = match &config.write_baseline {
+        Some(path) => {
+            let written = Baseline::of_failures(path, &summary.scenarios);
+            write_report(path, "baseline", |w| written.write(w))?;
+            Some(written)
+        }
+        None => baseline,
+    };
+    summary.baseline = baseline.map(|b| b.judge(&summary.scenarios));
+    report::human::write_summary(out, &summary).map_err(human_io)?;
     write_files(&config, &summary)?;
     Ok(summary)
+}
+
+/// Every scenario id (for the baseline to check against) and the scenarios
+/// the filters select, in file order.
+fn load_selected(config: &ConformConfig) -> Result<(BTreeSet<String>, Vec<Scenario>), ConformError> {
+    let planned = target::planned_profile(&config.target);
+    let mut scenarios = scenario::load_dirs(&config.scenario_dirs, &planned.known_var_names())?;
+    let ids = scenarios.iter().map(|s| s.id.clone()).collect();
+    scenarios.retain(|s| config.selects(&s.id, &s.tags, &s.reference));
+    if scenarios.is_empty() {
+        return Err(ConformError::Config(format!(
+            "no scenario matches --filter {} (conform --list shows ids, tags and references)",
+            config.filters.join(", ")
+        )));
+    }
+    Ok((ids, scenarios))
+}
+
+/// `conform --list`: the selected scenarios with level, reference, tags and
+/// what they need of a target; nothing is started or sent.
+pub fn list(config: &ConformConfig, out: &mut dyn Write) -> Result<(), ConformError> {
+    config.validate()?;
+    let (_, scenarios) = load_selected(config)?;
+    report::list::write(out, &scenarios).map_err(human_io)
+}
+
+fn human_io(source: std::io::Error) -> ConformError {
+    ConformError::Report {
+        what: "human".into(),
+        source,
+    }
 }
 
 async fn run_scenarios(
@@ -72,7 +118,7 @@ async fn run_scenarios(
     let clock = Instant::now();
     let client = crate::http::client(&live.trust, config.timeout)?;
     target::check_reachable(&client, &live.profile).await?;
-    let policy = Policy::default();
+    let policy = config.policy();
     let vars = live.profile.vars();
     let ctx = exec::Ctx {
         client: &client,
@@ -80,42 +126,84 @@ async fn run_scenarios(
         policy,
         verbose: config.verbose,
     };
-    let io = |source| ConformError::Report {
-        what: "human".into(),
-        source,
-    };
-    report::human::write_header(out, &live.info(), scenarios.len()).map_err(io)?;
-    let mut cancel = pin!(cancel);
-    let mut results: Vec<ScenarioResult> = Vec::new();
-    let mut interrupted = false;
-    for s in scenarios {
-        let result = if interrupted {
-            exec::unrun(s, ScenarioStatus::NotRun)
-        } else if let Some(reason) = skip_reason(s, &live.profile, &vars, &policy) {
-            exec::unrun(s, ScenarioStatus::Skip { reason })
-        } else {
-            tokio::select! {
-                biased;
-                () = &mut cancel => {
-                    interrupted = true;
-                    exec::unrun(s, ScenarioStatus::NotRun)
-                }
-                r = exec::run_scenario(s, &ctx) => r,
-            }
-        };
-        report::human::write_scenario(out, &result, config.verbose).map_err(io)?;
-        results.push(result);
-    }
-    let summary = RunSummary {
+    report::human::write_header(out, &live.info(), scenarios.len()).map_err(human_io)?;
+    let stop = CancellationToken::new();
+    let work = pin!(run_batches(config.jobs, scenarios, &ctx, &live.profile, &stop, out));
+    let watcher = pin!(async {
+        cancel.await;
+        stop.cancel();
+    });
+    let results = match futures::future::select(work, watcher).await {
+        Either::Left((results, _)) => results,
+        Either::Right(((), work)) => work.await,
+    }?;
+    Ok(RunSummary {
         target: live.info(),
         started_at,
         duration: clock.elapsed(),
         policy,
         scenarios: results,
-        interrupted,
-    };
-    report::human::write_summary(out, &summary).map_err(io)?;
-    Ok(summary)
+        interrupted: stop.is_cancelled(),
+        baseline: None,
+    })
+}
+
+/// Runs up to `jobs` scenarios at a time, printing each result in file
+/// order as soon as it and those before it are done. A scenario that moves
+/// state every other one depends on (the server's clock, its signing key,
+/// its API keys) runs alone, between batches.
+async fn run_batches(
+    jobs: usize,
+    scenarios: &[Scenario],
+    ctx: &exec::Ctx<'_>,
+    profile: &TargetProfile,
+    stop: &CancellationToken,
+    out: &mut (dyn Write + Send),
+) -> Result<Vec<ScenarioResult>, ConformError> {
+    let mut results = Vec::with_capacity(scenarios.len());
+    for batch in scenarios.chunk_by(|a, b| !exclusive(a) && !exclusive(b)) {
+        let mut waiting = batch.iter();
+        let mut running = FuturesOrdered::new();
+        for s in waiting.by_ref().take(jobs) {
+            running.push_back(run_one(s, ctx, profile, stop));
+        }
+        while let Some(result) = running.next().await {
+            if let Some(s) = waiting.next() {
+                running.push_back(run_one(s, ctx, profile, stop));
+            }
+            report::human::write_scenario(out, &result, ctx.verbose).map_err(human_io)?;
+            results.push(result);
+        }
+    }
+    Ok(results)
+}
+
+fn exclusive(s: &Scenario) -> bool {
+    s.requires.iter().any(|c| {
+        matches!(
+            c,
+            Capability::AdminClock | Capability::AdminSigningKeys | Capability::AdminApiKeys
+        )
+    })
+}
+
+async fn run_one(
+    s: &Scenario,
+    ctx: &exec::Ctx<'_>,
+    profile: &TargetProfile,
+    stop: &CancellationToken,
+) -> ScenarioResult {
+    if stop.is_cancelled() {
+        return exec::unrun(s, ScenarioStatus::NotRun);
+    }
+    if let Some(reason) = skip_reason(s, profile, ctx.vars, &ctx.policy) {
+        return exec::unrun(s, ScenarioStatus::Skip { reason });
+    }
+    tokio::select! {
+        biased;
+        () = stop.cancelled() => exec::unrun(s, ScenarioStatus::NotRun),
+        r = exec::run_scenario(s, ctx) => r,
+    }
 }
 
 /// Why a scenario cannot run against this target, if it cannot.
@@ -140,31 +228,27 @@ fn skip_reason(s: &Scenario, profile: &TargetProfile, vars: &Vars, policy: &Poli
 }
 
 fn write_files(config: &ConformConfig, summary: &RunSummary) -> Result<(), ConformError> {
-    let create = |path: &std::path::Path, what: &str| {
-        std::fs::File::create(path)
-            .map(std::io::BufWriter::new)
-            .map_err(|source| ConformError::Report {
-                what: format!("{what} ({})", path.display()),
-                source,
-            })
-    };
     if let Some(path) = &config.junit {
-        let mut file = create(path, "JUnit")?;
-        report::junit::write(&mut file, summary)
-            .and_then(|()| file.flush())
-            .map_err(|source| ConformError::Report {
-                what: format!("JUnit ({})", path.display()),
-                source,
-            })?;
+        write_report(path, "JUnit", |w| report::junit::write(w, summary))?;
     }
     if let Some(path) = &config.json {
-        let mut file = create(path, "JSON")?;
-        report::json::write(&mut file, summary)
-            .and_then(|()| file.flush())
-            .map_err(|source| ConformError::Report {
-                what: format!("JSON ({})", path.display()),
-                source,
-            })?;
+        write_report(path, "JSON", |w| report::json::write(w, summary))?;
     }
     Ok(())
+}
+
+/// Creates `path` and writes one report into it through a buffer.
+fn write_report(
+    path: &std::path::Path,
+    what: &str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ConformError> {
+    let failed = |source| ConformError::Report {
+        what: format!("{what} ({})", path.display()),
+        source,
+    };
+    let mut file = std::fs::File::create(path)
+        .map(std::io::BufWriter::new)
+        .map_err(failed)?;
+    write(&mut file).and_then(|()| file.flush()).map_err(failed)
 }
