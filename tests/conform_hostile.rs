@@ -40,7 +40,9 @@ async fn hang_up_server() -> String {
     tokio::spawn(async move {
         // Bounded: a handful of connections is all one scenario makes.
         for _ in 0..32 {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
                 let n = socket.read(&mut buf).await.unwrap_or(0);
@@ -63,7 +65,10 @@ async fn a_target_that_hangs_up_mid_scenario_is_an_error_not_a_failure() {
         panic!("expected an ERROR:\n{human}");
     };
     assert!(message.contains("step 1"), "{message}");
-    assert!(!s.checks().any(|c| c.outcome == Outcome::Fail), "no check is judged without a reply");
+    assert!(
+        !s.checks().any(|c| c.outcome == Outcome::Fail),
+        "no check is judged without a reply"
+    );
     assert_eq!(summary.exit_code(), 3, "{human}");
 }
 
@@ -71,9 +76,7 @@ async fn a_target_that_hangs_up_mid_scenario_is_an_error_not_a_failure() {
 async fn a_non_json_error_body_fails_with_what_came_back() {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(400).set_body_raw("<html><body>Bad Request</body></html>", "text/html"),
-        )
+        .respond_with(ResponseTemplate::new(400).set_body_raw("<html><body>Bad Request</body></html>", "text/html"))
         .mount(&server)
         .await;
     let (summary, human) = run(config(server.uri(), "RFC6749-5.2-unsupported_grant_type")).await;
@@ -85,13 +88,18 @@ async fn a_non_json_error_body_fails_with_what_came_back() {
         .map(|c| format!("{} {}: {}", c.subject, c.expected, c.actual))
         .collect();
     assert!(
-        failed.iter().any(|f| f.contains("Content-Type") && f.contains("text/html")),
+        failed
+            .iter()
+            .any(|f| f.contains("Content-Type") && f.contains("text/html")),
         "the media type is reported: {failed:#?}"
     );
     assert!(
         failed.iter().any(|f| f.contains("the body is not JSON")),
         "the missing JSON member is reported: {failed:#?}"
     );
-    assert!(human.contains("<html><body>Bad Request"), "the transcript shows the body:\n{human}");
+    assert!(
+        human.contains("<html><body>Bad Request"),
+        "the transcript shows the body:\n{human}"
+    );
     assert_eq!(summary.exit_code(), 1);
 }

@@ -27,6 +27,6 @@ pub use baseline::{Baseline, BaselineVerdict};
 pub use config::{ConformConfig, Target};
 pub use error::ConformError;
 pub use level::{Level, Outcome, Policy, Strictness};
-pub use profile::{Capability, TargetProfile};
+pub use profile::{Authorizer, Capability, TargetProfile};
 pub use result::{CheckResult, Counts, RunSummary, ScenarioResult, ScenarioStatus};
 pub use runner::{list, run, run_until};

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -24,6 +25,7 @@ pub enum Capability {
     AuthorizationCode,
     PublicClient,
     ScriptedConsent,
+    ConsentFormPost,
     ApiKeys,
     AdminClock,
     AdminTokens,
@@ -33,13 +35,14 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Capability::BasicAuth,
         Capability::ClientSecretPost,
         Capability::ClientCredentials,
         Capability::AuthorizationCode,
         Capability::PublicClient,
         Capability::ScriptedConsent,
+        Capability::ConsentFormPost,
         Capability::ApiKeys,
         Capability::AdminClock,
         Capability::AdminTokens,
@@ -56,6 +59,7 @@ impl Capability {
             Capability::AuthorizationCode => "authorization_code",
             Capability::PublicClient => "public_client",
             Capability::ScriptedConsent => "scripted_consent",
+            Capability::ConsentFormPost => "consent_form_post",
             Capability::ApiKeys => "api_keys",
             Capability::AdminClock => "admin_clock",
             Capability::AdminTokens => "admin_tokens",
@@ -74,7 +78,12 @@ impl Capability {
             Capability::AuthorizationCode => "the authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636)",
             Capability::PublicClient => "public clients (no secret) for the authorization code grant",
             Capability::ScriptedConsent => {
-                "POST /oauth/authorize with decision=approve|deny answers without a browser login"
+                "the user's consent can be obtained without a browser: the profile's [authorizer] \
+                 (a form post with decision=approve|deny, or a command)"
+            }
+            Capability::ConsentFormPost => {
+                "POST {authorize} with decision=... is how the user answers (the reference server's \
+                 consent form), so odd decisions can be posted too"
             }
             Capability::ApiKeys => "Point11 API keys (p11_live_ / p11_test_) on the resource endpoints",
             Capability::AdminClock => "harness control POST {admin}/clock/advance",
@@ -181,10 +190,27 @@ pub struct TargetProfile {
     /// By fixture name (`LIVE_STD`, ...).
     pub api_keys: BTreeMap<String, Credential>,
     pub admin: Option<Admin>,
+    /// How a `consent` step obtains the user's decision.
+    pub authorizer: Authorizer,
     /// Where the HTTPS-only checks send their plain-HTTP probe. By default
     /// `base_url` with the `http` scheme, same host and port: "is plain HTTP
     /// answered on the API's own port?"
     pub http_base_url: String,
+}
+
+/// How the harness gets a user's answer to an authorization request from a
+/// target without a browser.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Authorizer {
+    /// POST the request's parameters plus `decision=approve|deny` to the
+    /// authorization endpoint, as the reference server's consent form does.
+    #[default]
+    FormPost,
+    /// Run a program that drives the target's login and consent: it gets
+    /// the authorization request URL in `P11_AUTHORIZE_URL` and the answer
+    /// in `P11_DECISION`, and prints the URL the target redirected to as
+    /// the last line of its standard output.
+    Command { argv: Vec<String>, timeout: Duration },
 }
 
 /// `https://host:port/path` as `http://host:port/path`; an `http://` URL
@@ -230,6 +256,7 @@ impl TargetProfile {
                 secret: Credential::Given(fixtures.admin_secret.clone()),
             }),
             http_base_url: plain_http_of(base_url.trim_end_matches('/')),
+            authorizer: Authorizer::FormPost,
         }
     }
 
@@ -256,8 +283,14 @@ impl TargetProfile {
         if let Some(message) = problem {
             return Err(diag(Diagnostic::new(path, source, Some(raw.base_url.span()), message)));
         }
-        let capabilities = capabilities(&raw, path, source).map_err(diag)?;
-        Ok(Self::from_raw(raw, capabilities, env))
+        let mut capabilities = capabilities(&raw, path, source).map_err(diag)?;
+        let authorizer = authorizer(&raw, path, source).map_err(diag)?;
+        if matches!(authorizer, Authorizer::Command { .. }) {
+            capabilities.insert(Capability::ScriptedConsent);
+        }
+        let mut profile = Self::from_raw(raw, capabilities, env);
+        profile.authorizer = authorizer;
+        Ok(profile)
     }
 
     fn from_raw(raw: RawProfile, capabilities: BTreeSet<Capability>, env: &dyn Fn(&str) -> Option<String>) -> Self {
@@ -294,6 +327,7 @@ impl TargetProfile {
                 .into_iter()
                 .map(|(name, k)| (name, Credential::resolve(k.key, k.key_env, env)))
                 .collect(),
+            authorizer: Authorizer::FormPost,
             admin: raw.admin.map(|a| Admin {
                 path: a.path,
                 secret: Credential::resolve(a.secret, a.secret_env, env),
@@ -363,6 +397,28 @@ impl TargetProfile {
 
 /// The `capabilities` list, each known and, for admin ones, backed by an
 /// `[admin]` table.
+/// Longest an authorizer command may take unless the profile says otherwise.
+const AUTHORIZER_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn authorizer(raw: &RawProfile, path: &Path, source: &str) -> Result<Authorizer, Diagnostic> {
+    let Some(a) = &raw.authorizer else {
+        return Ok(Authorizer::FormPost);
+    };
+    match &a.get_ref().command {
+        Some(argv) if !argv.is_empty() && !argv[0].is_empty() => Ok(Authorizer::Command {
+            argv: argv.clone(),
+            timeout: a.get_ref().timeout_secs.map_or(AUTHORIZER_TIMEOUT, Duration::from_secs),
+        }),
+        _ => Err(Diagnostic::new(
+            path,
+            source,
+            Some(a.span()),
+            "[authorizer] needs `command = [\"program\", \"arg\", ...]` (leave the table out for the \
+             default form post)",
+        )),
+    }
+}
+
 fn capabilities(raw: &RawProfile, path: &Path, source: &str) -> Result<BTreeSet<Capability>, Diagnostic> {
     let mut out = BTreeSet::new();
     for cap in &raw.capabilities {
@@ -402,6 +458,14 @@ struct RawProfile {
     #[serde(default)]
     api_keys: BTreeMap<String, RawKey>,
     admin: Option<RawAdmin>,
+    authorizer: Option<Spanned<RawAuthorizer>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuthorizer {
+    command: Option<Vec<String>>,
+    timeout_secs: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -468,6 +532,27 @@ mod tests {
             let p = TargetProfile::load(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert!(!p.clients.is_empty(), "{file}");
         }
+    }
+
+    #[test]
+    fn an_authorizer_command_implies_scripted_consent() {
+        let src = "name = \"v\"\nbase_url = \"https://v.example:8443\"\nrealm = \"v\"\n\
+                   [authorizer]\ncommand = [\"./consent.sh\", \"--user\", \"t\"]\ntimeout_secs = 5\n";
+        let p = TargetProfile::parse(Path::new("v.toml"), src, &|_| None).unwrap();
+        assert!(p.capabilities.contains(&Capability::ScriptedConsent));
+        assert!(!p.capabilities.contains(&Capability::ConsentFormPost));
+        assert_eq!(
+            p.authorizer,
+            Authorizer::Command {
+                argv: vec!["./consent.sh".into(), "--user".into(), "t".into()],
+                timeout: Duration::from_secs(5),
+            }
+        );
+        assert_eq!(p.vars().value("http_base_url"), Some("http://v.example:8443"));
+        let empty = "name = \"v\"\nbase_url = \"https://v.example\"\nrealm = \"v\"\n[authorizer]\ncommand = []\n";
+        let err = TargetProfile::parse(Path::new("v.toml"), empty, &|_| None).unwrap_err();
+        assert!(err.to_string().contains("v.toml:4:1"), "{err}");
+        assert!(err.to_string().contains("needs `command"), "{err}");
     }
 
     #[test]

@@ -4,17 +4,19 @@
 
 use std::time::{Duration, Instant};
 
+use super::authorizer;
 use super::capture;
 use super::reply::Reply;
 use super::request;
 use crate::conform::level::{Outcome, Policy};
+use crate::conform::profile::Authorizer;
 use crate::conform::redact::Redactor;
 use crate::conform::report::clip;
 use crate::conform::result::{
     CheckKind, CheckResult, Exchange, ResponseRecord, ScenarioResult, ScenarioStatus, StepResult, StepStatus,
 };
-use crate::conform::scenario::{Expectation, Scenario, Step};
-use crate::conform::template::Vars;
+use crate::conform::scenario::{Body, Expectation, Request, Scenario, Step};
+use crate::conform::template::{Template, Vars};
 
 /// Bytes of a response body kept in a transcript.
 const BODY_KEEP: usize = 16 * 1024;
@@ -23,6 +25,7 @@ const BODY_KEEP: usize = 16 * 1024;
 /// concurrently (those that move the target's clock would need to run alone).
 pub(crate) struct Ctx<'a> {
     pub client: &'a reqwest::Client,
+    pub authorizer: &'a Authorizer,
     pub vars: &'a Vars,
     pub policy: Policy,
     pub verbose: bool,
@@ -126,7 +129,8 @@ impl StepRun<'_, '_> {
             tokio::time::sleep(pause).await;
         }
         let started = Instant::now();
-        let built = match request::build(self.ctx.client, &self.step.request, self.vars) {
+        let request = self.request();
+        let built = match request::build(self.ctx.client, &request, self.vars) {
             Ok(b) => b,
             Err(message) => return self.errored(started, None, format!("cannot build the request: {message}")),
         };
@@ -137,7 +141,19 @@ impl StepRun<'_, '_> {
             request: built.record,
             response: None,
         };
-        let replies = match super::send::send(self.ctx.client, &self.step.send, built.request, &built.url).await {
+        let sent = match (self.step.consent, self.ctx.authorizer) {
+            (Some(decision), Authorizer::Command { argv, timeout }) => {
+                let url = authorizer::request_url(&built.url, exchange.request.body.as_deref());
+                exchange.request.method = "GET".into();
+                exchange.request.url = url.to_string();
+                exchange.request.body = None;
+                authorizer::run_command(argv, *timeout, &url, decision)
+                    .await
+                    .map(|r| vec![r])
+            }
+            _ => super::send::send(self.ctx.client, &self.step.send, built.request, &built.url).await,
+        };
+        let replies = match sent {
             Ok(replies) => replies,
             Err(message) if self.step.refused_ok => return self.refused(started, exchange, message),
             Err(message) => return self.errored(started, Some(exchange), message),
@@ -165,6 +181,18 @@ impl StepRun<'_, '_> {
             exchange: (status != StepStatus::Pass || self.ctx.verbose).then_some(exchange),
             error: None,
         }
+    }
+
+    /// The step's request; a `consent` step answered by form post carries
+    /// the decision as the consent form would.
+    fn request(&self) -> std::borrow::Cow<'_, Request> {
+        let mut request = std::borrow::Cow::Borrowed(&self.step.request);
+        if let (Some(decision), Authorizer::FormPost) = (self.step.consent, self.ctx.authorizer)
+            && let Body::Form(pairs) = &mut request.to_mut().body
+        {
+            pairs.push((Template::literal("decision"), Template::literal(decision.as_str())));
+        }
+        request
     }
 
     fn errored(&self, started: Instant, exchange: Option<Exchange>, message: String) -> StepResult {

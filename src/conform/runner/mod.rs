@@ -2,6 +2,7 @@
 //! concrete, check it answers, run the scenarios in order, and hand the
 //! results to the report writers.
 
+mod authorizer;
 mod capture;
 mod exec;
 mod expect;
@@ -122,6 +123,7 @@ async fn run_scenarios(
     let vars = live.profile.vars();
     let ctx = exec::Ctx {
         client: &client,
+        authorizer: &live.profile.authorizer,
         vars: &vars,
         policy,
         verbose: config.verbose,

@@ -25,7 +25,7 @@ use toml::Spanned;
 pub use capture::{Capture, CaptureSource};
 pub use expect::{Expectation, JsonPath, JsonType, Predicate, Subject, Value};
 pub use generate::{Alphabet, Generator, GeneratorKind};
-pub use request::{BasicAuth, Body, JsonTemplate, Request, Step};
+pub use request::{BasicAuth, Body, Decision, JsonTemplate, Request, Step};
 pub use send::SendMode;
 pub use validate::validate;
 

@@ -32,6 +32,10 @@ pub struct Step {
     /// outcome of this step, as when probing plain HTTP on an HTTPS-only
     /// server; otherwise a transport failure is an ERROR.
     pub refused_ok: bool,
+    /// The step is the user's answer to an authorization request (its form
+    /// holds the request's parameters): the target's authorizer obtains it
+    /// (`runner/authorizer.rs`).
+    pub consent: Option<Decision>,
     pub request: Request,
     pub expect: Vec<Expectation>,
     pub capture: Vec<Capture>,
@@ -58,6 +62,22 @@ pub struct Request {
     pub basic_auth: Option<BasicAuth>,
     /// Shorthand for `Authorization: Bearer <value>`.
     pub bearer: Option<Template>,
+}
+
+/// The user's answer on the consent page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Deny,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Deny => "deny",
+        }
+    }
 }
 
 /// HTTP Basic credentials. With `encode`, the id and secret are each
@@ -203,6 +223,7 @@ pub(super) struct RawStep {
     repeat: Option<Spanned<super::send::RawRepeat>>,
     #[serde(default)]
     refused_ok: bool,
+    consent: Option<Spanned<String>>,
     method: Spanned<String>,
     url: Spanned<String>,
     headers: Option<Spanned<Pairs>>,
@@ -272,6 +293,7 @@ pub(super) fn parse_step(d: &mut Diags, index: usize, raw: &Spanned<RawStep>) ->
         sleep: raw.sleep_ms.map(Duration::from_millis),
         send: super::send::parse(d, raw.copies.as_ref(), raw.repeat.as_ref()),
         refused_ok: raw.refused_ok,
+        consent: consent(d, raw),
         request: Request {
             method,
             url,
@@ -285,6 +307,27 @@ pub(super) fn parse_step(d: &mut Diags, index: usize, raw: &Spanned<RawStep>) ->
         capture,
         span,
     }
+}
+
+/// `consent = "approve"` or `"deny"`, on a POST whose form carries the
+/// authorization request's parameters (without `decision`).
+fn consent(d: &mut Diags, raw: &RawStep) -> Option<Decision> {
+    let c = raw.consent.as_ref()?;
+    let decision = match c.get_ref().as_str() {
+        "approve" => Decision::Approve,
+        "deny" => Decision::Deny,
+        _ => {
+            d.error(c.span(), "`consent` is \"approve\" or \"deny\"");
+            return None;
+        }
+    };
+    if !raw.method.get_ref().eq_ignore_ascii_case("POST") || raw.form.is_none() {
+        d.error(
+            c.span(),
+            "a `consent` step is a POST whose `form` holds the authorization request's parameters",
+        );
+    }
+    Some(decision)
 }
 
 fn credentials(d: &mut Diags, raw: &RawStep) -> (Option<BasicAuth>, Option<Template>) {
