@@ -3,7 +3,7 @@
 //! errors are not JSON (a FAIL that says what came back, never a crash).
 //! A slow target is `conform_negative::a_transport_failure_mid_scenario...`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use p11_harness::conform::{ConformConfig, Outcome, RunSummary, ScenarioStatus, Target, run_until};
 use p11_harness::fixtures::Fixtures;
@@ -20,7 +20,7 @@ fn config(base_url: String, filter: &str) -> ConformConfig {
         fixtures: Fixtures::builtin(),
         allow_http: true,
     };
-    let mut config = ConformConfig::new(vec![PathBuf::from(scenarios)], target);
+    let mut config = ConformConfig::new(vec![scenarios], target);
     config.filters = vec![filter.to_owned()];
     config
 }
