@@ -2,21 +2,13 @@
 //! Every run is bounded (embedded server on a free loopback port, or a
 //! closed port for the unreachable case).
 
+mod cli_support;
+
+use cli_support::{harness, text};
+
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_p11-harness"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[test]
 fn a_bad_flag_is_a_usage_error_that_names_it() {

@@ -3,22 +3,18 @@
 //! `--jobs`. Each run is the embedded server on a free loopback port,
 //! filtered to a few scenarios.
 
-use std::process::{Command, Output};
+mod cli_support;
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_p11-harness"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
+use std::process::Output;
+
+use cli_support::{harness, text};
 
 fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    text(&out.stdout)
 }
 
 fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    text(&out.stderr)
 }
 
 const RS: &str = "RFC6750-3.1";

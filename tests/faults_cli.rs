@@ -2,21 +2,11 @@
 //! a misspelt `--fault`, `conform --server-fault` against the embedded
 //! server (the named check fails) and next to `--target` (refused).
 
-use std::process::{Command, Output};
+mod cli_support;
+
+use cli_support::{harness, text};
 
 use p11_harness::server::Fault;
-
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_p11-harness"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[test]
 fn list_faults_names_every_fault_with_its_checks() {

@@ -214,17 +214,11 @@ fn target<'s>(state: &'s AppState, params: &Params) -> Result<Target<'s>, &'stat
     }
 }
 
-/// The authorization request parameters this server reads.
-const KNOWN_PARAMS: [&str; 8] = [
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-    "decision",
-];
+/// A parameter this server reads: the request's own, which the consent form
+/// carries, and the user's `decision`.
+fn known_param(name: &str) -> bool {
+    CARRIED_PARAMS.contains(&name) || name == "decision"
+}
 
 fn validate(params: &Params, client: &Client, faults: &Faults) -> Result<Approved, RedirectError> {
     let invalid = |description| RedirectError::new("invalid_request", description);
@@ -233,7 +227,7 @@ fn validate(params: &Params, client: &Client, faults: &Faults) -> Result<Approve
         return Err(invalid("Request parameters must not be repeated"));
     }
     // §3.1: unknown parameters MUST be ignored.
-    if faults.breaks(Fault::UnknownAuthorizeParamRefused) && params.names().any(|n| !KNOWN_PARAMS.contains(&n)) {
+    if faults.breaks(Fault::UnknownAuthorizeParamRefused) && params.names().any(|n| !known_param(n)) {
         return Err(invalid("Unknown request parameter"));
     }
     match params.get("response_type") {
