@@ -239,6 +239,42 @@ faults! {
         "Public clients get a refresh_token; Point11 issues none, so rotation is never needed (RFC 9700 §4.14)"
         => ["RFC9700-4.14-refresh-rotation"];
 
+    // JWT validation at the resource server (RFC 7515, RFC 7519, RFC 8725,
+    // RFC 9068 §4). See `jwt.rs`. The JWT-* checks mint their tokens through
+    // the admin control and send them to /v1/audits.
+    SignatureNotVerified = "signature-not-verified":
+        "Access token signatures are not verified: a flipped bit is accepted (RFC 7515 §5.2, RFC 9068 §4)"
+        => ["JWT-7515-bad-signature"];
+    ExpLeewayHour = "exp-leeway-hour":
+        "exp is checked with an hour of leeway (RFC 7519 §4.1.4: a small leeway, usually no more than a few minutes)"
+        => ["JWT-7519-exp", "JWT-clock-skew"]
+        also ["RFC6750-3.1-expired"];
+    ExpLeeway120 = "exp-leeway-120":
+        "exp is checked with 120 s of leeway (RFC 7519 §4.1.4 allows a small leeway; CHECKS.md advises 60 s at most)"
+        => ["JWT-clock-skew"]
+        also ["RFC6750-3.1-expired"];
+    NbfIgnored = "nbf-ignored":
+        "Access tokens are accepted before their nbf (RFC 7519 §4.1.5)"
+        => ["JWT-7519-nbf"];
+    Hs256PublicKeyAccepted = "hs256-pubkey-accepted":
+        "HS256 access tokens are verified with the RSA public key PEM as the HMAC secret: alg confusion (RFC 8725 §2.1, §3.1)"
+        => ["JWT-8725-alg-confusion"];
+    AlgNoneAccepted = "alg-none-accepted":
+        "Unsecured access tokens (alg none, no signature) are accepted (RFC 8725 §3.1, RFC 9068 §4)"
+        => ["JWT-8725-alg-none"];
+    UnknownKidFallback = "unknown-kid-fallback":
+        "A kid the JWKS does not hold falls back to the current signing key (RFC 7515 §4.1.4)"
+        => ["JWT-unknown-kid"];
+    IssuerNotChecked = "issuer-not-checked":
+        "The access token's iss is not compared with the issuer (RFC 9068 §4)"
+        => ["JWT-9068-iss"];
+    AudienceNotChecked = "audience-not-checked":
+        "The access token's aud is not checked: tokens for another audience are accepted (RFC 9068 §4)"
+        => ["JWT-9068-aud"];
+    TypNotEnforced = "typ-not-enforced":
+        "Access tokens with another typ (JWT) are accepted (RFC 9068 §4, RFC 8725 §3.11)"
+        => ["JWT-9068-typ-enforced"];
+
     // RFC 6749 §3.1: the authorization endpoint.
     AuthorizeGetRefused = "authorize-get-refused":
         "A valid authorization request by GET gets 405 instead of the consent page (RFC 6749 §3.1)"
@@ -445,7 +481,7 @@ faults! {
         also ["RFC6749-3.3-case-sensitive"];
     ExpiredTokenAccepted = "expired-token-accepted":
         "Access tokens are accepted after their exp (RFC 7519 §4.1.4, RFC 6750 §3.1)"
-        => ["RFC6750-3.1-expired"];
+        => ["RFC6750-3.1-expired", "JWT-7519-exp", "JWT-clock-skew"];
     InsufficientScope401 = "insufficient-scope-401":
         "A valid token without the needed scope gets 401 instead of 403 (RFC 6750 §3.1)"
         => ["RFC6750-3.1-insufficient_scope"];
