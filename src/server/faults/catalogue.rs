@@ -514,4 +514,36 @@ faults! {
     MalformedKeyAccepted = "malformed-key-accepted":
         "A key with an unknown prefix or a truncated body is accepted as a live read-only key (Point11)"
         => ["P11-apikey-malformed"];
+    ApiKeyQueryAccepted = "apikey-query-accepted":
+        "An API key in the api_key query parameter authenticates the request (Point11; RFC 9700 §4.3.2 reasoning)"
+        => ["P11-apikey-not-in-query"];
+    RotationRevokesOldKey = "rotation-revokes-old-key":
+        "Rotating an account's key revokes its existing keys at once: no overlap (POINT11-API.md)"
+        => ["P11-apikey-rotation-overlap"];
+    RevokedKeyAccepted = "revoked-key-accepted":
+        "Revoked API keys keep working (POINT11-API.md: a revoked key stops working at once)"
+        => ["P11-apikey-revocation"];
+
+    // Point11 rate limits at the resource server (POINT11-API.md, RFC 6585
+    // §4, RFC 9110 §10.2.3). See `resource_auth.rs` and `resource.rs`. Each
+    // check that exhausts a key has a key of its own (fixtures/reference.toml).
+    RateLimitResetMillis = "ratelimit-reset-millis":
+        "X-RateLimit-Reset on 2xx responses is in Unix milliseconds, not seconds (POINT11-API.md)"
+        => ["P11-ratelimit-headers"];
+    RateLimitRemainingStale = "ratelimit-remaining-stale":
+        "X-RateLimit-Remaining on 2xx responses always shows the full limit (Point11: it drops by one per request)"
+        => ["P11-ratelimit-remaining-monotonic"];
+    ProTierAsStandard = "pro-tier-as-standard":
+        "Professional-tier API keys get the standard tier's limit, 100 instead of 500 (POINT11-API.md)"
+        => ["P11-ratelimit-tier"];
+    Resource429WithoutRetryAfter = "resource-429-without-retry-after":
+        "The resource server's 429 lacks Retry-After (RFC 6585 §4, RFC 9110 §10.2.3; Point11: required)"
+        => ["P11-ratelimit-429"]
+        also ["P11-ratelimit-retry-after-honest"];
+    RetryAfterTooShort = "retry-after-too-short":
+        "A key refused in one window stays refused through the next: Retry-After understates the wait (RFC 9110 §10.2.3)"
+        => ["P11-ratelimit-retry-after-honest"];
+    OverLimit503 = "over-limit-503":
+        "A key refused more than once in a window gets 503 instead of 429 (RFC 6585 §4; Point11: 429)"
+        => ["P11-ratelimit-not-503"];
 }
