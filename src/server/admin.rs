@@ -84,7 +84,7 @@ fn clock_json(state: &AppState) -> Value {
 }
 
 async fn rotate_key(State(state): State<AppState>, Path(name): Path<String>) -> Response {
-    match state.api_keys.rotate(&name) {
+    match state.api_keys.rotate(&name, &state.faults) {
         Some(key) => ok(json!({"name": name, "key": key.expose()})),
         None => unknown_key_name(),
     }

@@ -11,8 +11,9 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 
+use super::faults::{Fault, Faults};
 use crate::apikey::{self, LIVE_PREFIX, TEST_PREFIX};
-use crate::fixtures::{Environment, Fixtures};
+use crate::fixtures::{Environment, Fixtures, Tier};
 use crate::secret::Secret;
 
 /// Length of the random part of a rotated key (the fixtures use 40).
@@ -25,6 +26,8 @@ pub struct KeyGrant {
     pub name: String,
     pub environment: Environment,
     pub scopes: Vec<String>,
+    pub tier: Tier,
+    /// The tier's limit, or the key's custom one.
     pub limit: u64,
 }
 
@@ -76,7 +79,9 @@ impl ApiKeyRegistry {
         *self.keys.write().expect("api key lock") = Keys::from_fixtures(fixtures);
     }
 
-    pub fn authenticate(&self, candidate: &str) -> Result<KeyGrant, KeyRejection> {
+    /// The grant of a known, unrevoked, well-formed key. `faults` may break
+    /// the revocation rule.
+    pub fn authenticate(&self, candidate: &str, faults: &Faults) -> Result<KeyGrant, KeyRejection> {
         if apikey::classify(candidate).is_none() {
             return Err(KeyRejection::Malformed);
         }
@@ -87,17 +92,24 @@ impl ApiKeyRegistry {
             .map(|&i| &keys.records[i])
             .filter(|r| apikey::constant_time_eq(r.key.expose(), candidate))
             .ok_or(KeyRejection::Unknown)?;
-        if record.revoked {
+        // Point11: a revoked key stops working at once.
+        if record.revoked && !faults.breaks(Fault::RevokedKeyAccepted) {
             return Err(KeyRejection::Revoked);
         }
         Ok(record.grant.clone())
     }
 
     /// Issues a new key for the account `name`; its existing keys stay valid
-    /// until revoked (overlapping validity). `None` for an unknown account.
-    pub fn rotate(&self, name: &str) -> Option<Secret> {
+    /// until revoked (overlapping validity, POINT11-API.md: rotation needs no
+    /// downtime). `None` for an unknown account.
+    pub fn rotate(&self, name: &str, faults: &Faults) -> Option<Secret> {
         let mut keys = self.keys.write().expect("api key lock");
         let grant = keys.records.iter().find(|r| r.grant.name == name)?.grant.clone();
+        if faults.breaks(Fault::RotationRevokesOldKey) {
+            for record in keys.records.iter_mut().filter(|r| r.grant.name == name) {
+                record.revoked = true;
+            }
+        }
         let prefix = match grant.environment {
             Environment::Live => LIVE_PREFIX,
             Environment::Test => TEST_PREFIX,
@@ -146,6 +158,7 @@ impl Keys {
                 name: k.name.clone(),
                 environment: k.environment,
                 scopes: k.scopes.clone(),
+                tier: k.tier,
                 limit: k.limit.unwrap_or_else(|| fixtures.tier_limit(k.tier)),
             };
             keys.insert(k.key.clone(), grant);
@@ -171,6 +184,8 @@ fn digest(key: &str) -> [u8; 32] {
 mod tests {
     use super::*;
 
+    static NONE: Faults = Faults::none();
+
     fn key_of(fixtures: &Fixtures, name: &str) -> String {
         fixtures.api_key(name).unwrap().key.expose().to_owned()
     }
@@ -179,18 +194,18 @@ mod tests {
     fn fixture_keys_authenticate_with_their_tier_limit() {
         let fixtures = Fixtures::builtin();
         let registry = ApiKeyRegistry::from_fixtures(&fixtures);
-        let grant = registry.authenticate(&key_of(&fixtures, "LIVE_PRO")).unwrap();
+        let grant = registry.authenticate(&key_of(&fixtures, "LIVE_PRO"), &NONE).unwrap();
         assert_eq!((grant.environment, grant.limit), (Environment::Live, 500));
-        let test = registry.authenticate(&key_of(&fixtures, "TEST_STD")).unwrap();
+        let test = registry.authenticate(&key_of(&fixtures, "TEST_STD"), &NONE).unwrap();
         assert_eq!(test.environment, Environment::Test);
     }
 
     #[test]
     fn malformed_and_unknown_keys_are_refused() {
         let registry = ApiKeyRegistry::from_fixtures(&Fixtures::builtin());
-        assert_eq!(registry.authenticate("p11_prod_x"), Err(KeyRejection::Malformed));
+        assert_eq!(registry.authenticate("p11_prod_x", &NONE), Err(KeyRejection::Malformed));
         assert_eq!(
-            registry.authenticate(&format!("p11_live_{}", "a".repeat(40))),
+            registry.authenticate(&format!("p11_live_{}", "a".repeat(40)), &NONE),
             Err(KeyRejection::Unknown)
         );
     }
@@ -200,16 +215,16 @@ mod tests {
         let fixtures = Fixtures::builtin();
         let registry = ApiKeyRegistry::from_fixtures(&fixtures);
         let old = key_of(&fixtures, "LIVE_ROT");
-        let new = registry.rotate("LIVE_ROT").unwrap();
+        let new = registry.rotate("LIVE_ROT", &NONE).unwrap();
         assert!(new.expose().starts_with("p11_live_") && new.expose() != old);
-        assert!(registry.authenticate(&old).is_ok() && registry.authenticate(new.expose()).is_ok());
+        assert!(registry.authenticate(&old, &NONE).is_ok() && registry.authenticate(new.expose(), &NONE).is_ok());
         assert!(registry.revoke_key(&old));
-        assert_eq!(registry.authenticate(&old), Err(KeyRejection::Revoked));
-        assert_eq!(registry.authenticate(new.expose()).unwrap().name, "LIVE_ROT");
+        assert_eq!(registry.authenticate(&old, &NONE), Err(KeyRejection::Revoked));
+        assert_eq!(registry.authenticate(new.expose(), &NONE).unwrap().name, "LIVE_ROT");
         assert_eq!(registry.revoke_account("LIVE_ROT"), Some(1));
-        assert_eq!(registry.authenticate(new.expose()), Err(KeyRejection::Revoked));
+        assert_eq!(registry.authenticate(new.expose(), &NONE), Err(KeyRejection::Revoked));
         registry.reset(&fixtures);
-        assert!(registry.authenticate(&old).is_ok());
-        assert_eq!(registry.rotate("NOPE"), None);
+        assert!(registry.authenticate(&old, &NONE).is_ok());
+        assert_eq!(registry.rotate("NOPE", &NONE), None);
     }
 }

@@ -167,7 +167,7 @@ mod tests {
         let state = state();
         type Case = (fn(&mut MintRequest), Rejection);
         let cases: [Case; 8] = [
-            (|r| r.alg = Some(ForgedAlg::None), Rejection::Malformed),
+            (|r| r.alg = Some(ForgedAlg::None), Rejection::Algorithm),
             (|r| r.alg = Some(ForgedAlg::Hs256PublicKey), Rejection::Algorithm),
             (|r| r.tamper = Some(Tamper::Signature), Rejection::Signature),
             (|r| r.kid = Some("unknown".into()), Rejection::UnknownKey),

@@ -4,10 +4,12 @@
 //! `at+jwt` type, checks `iss` and `aud`, and checks `exp`/`nbf` against the
 //! server's clock with no leeway (0 s): a token is expired once `exp <= now`.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::faults::{Fault, Faults};
@@ -96,56 +98,148 @@ pub struct Expectations<'a> {
 
 /// Verifies signature, header and claims. Revocation is the caller's check.
 pub fn verify(ring: &KeyRing, expect: &Expectations<'_>, token: &str) -> Result<AccessClaims, Rejection> {
-    // An unknown `alg` such as `none` fails here: jsonwebtoken has no such
-    // algorithm, so such a token is never verified (RFC 8725 §3.1).
+    let faults = expect.faults;
+    // RFC 8725 §3.1, RFC 9068 §4: an Unsecured JWT (`alg: none`, RFC 7519
+    // §6) is never accepted. It is well-formed; its algorithm is the reason.
+    if unsecured(token) {
+        if !faults.breaks(Fault::AlgNoneAccepted) {
+            return Err(Rejection::Algorithm);
+        }
+        let claims = unverified_claims(token)?;
+        check_issuer_audience(&claims, expect)?;
+        return check_times(claims, expect);
+    }
+    // Any other algorithm jsonwebtoken does not know fails here.
     let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Malformed)?;
-    if header.alg != Algorithm::RS256 {
+    // RFC 8725 §2.1: HS256 keyed with the public key is the alg-confusion
+    // attack; only RS256 is accepted.
+    let confused = header.alg == Algorithm::HS256 && faults.breaks(Fault::Hs256PublicKeyAccepted);
+    if header.alg != Algorithm::RS256 && !confused {
         return Err(Rejection::Algorithm);
     }
+    // RFC 9068 §4: reject any `typ` but at+jwt / application/at+jwt.
     let typ_ok = header
         .typ
         .as_deref()
         .is_some_and(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN_TYP) || t.eq_ignore_ascii_case(ACCESS_TOKEN_MEDIA_TYPE));
-    if !typ_ok {
+    if !typ_ok && !faults.breaks(Fault::TypNotEnforced) {
         return Err(Rejection::Type);
     }
-    let key = header
-        .kid
-        .as_deref()
-        .and_then(|kid| ring.find(kid))
-        .ok_or(Rejection::UnknownKey)?;
-    let data = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation(expect)).map_err(|e| match e
-        .kind()
-    {
-        ErrorKind::InvalidSignature => Rejection::Signature,
-        ErrorKind::InvalidAlgorithm => Rejection::Algorithm,
-        ErrorKind::InvalidIssuer => Rejection::Issuer,
-        ErrorKind::InvalidAudience => Rejection::Audience,
-        ErrorKind::MissingRequiredClaim(_) => Rejection::MissingClaim,
-        _ => Rejection::Malformed,
-    })?;
-    let claims = data.claims;
-    // RFC 7519 §4.1.4: not accepted on or after `exp`; no leeway.
-    if claims.exp <= expect.now_secs && !expect.faults.breaks(Fault::ExpiredTokenAccepted) {
+    let key = signing_key(ring, header.kid.as_deref(), faults)?;
+    let hmac_key;
+    let decoding = if confused {
+        hmac_key = DecodingKey::from_secret(key.public_pem.as_bytes());
+        &hmac_key
+    } else {
+        &key.decoding
+    };
+    let data =
+        jsonwebtoken::decode::<AccessClaims>(token, decoding, &validation(expect, header.alg)).map_err(|e| match e
+            .kind()
+        {
+            ErrorKind::InvalidSignature => Rejection::Signature,
+            ErrorKind::InvalidAlgorithm => Rejection::Algorithm,
+            ErrorKind::InvalidIssuer => Rejection::Issuer,
+            ErrorKind::InvalidAudience => Rejection::Audience,
+            ErrorKind::MissingRequiredClaim(_) => Rejection::MissingClaim,
+            _ => Rejection::Malformed,
+        })?;
+    check_times(data.claims, expect)
+}
+
+/// The key the token's `kid` names. RFC 7515 §4.1.4: the `kid` picks the
+/// key; a `kid` the JWKS does not hold verifies nothing.
+fn signing_key(ring: &KeyRing, kid: Option<&str>, faults: &Faults) -> Result<Arc<SigningKey>, Rejection> {
+    match kid.and_then(|kid| ring.find(kid)) {
+        Some(key) => Ok(key),
+        None if faults.breaks(Fault::UnknownKidFallback) => Ok(ring.current()),
+        None => Err(Rejection::UnknownKey),
+    }
+}
+
+/// `exp` and `nbf` against the server's clock.
+fn check_times(claims: AccessClaims, expect: &Expectations<'_>) -> Result<AccessClaims, Rejection> {
+    let faults = expect.faults;
+    let now = expect.now_secs;
+    // RFC 7519 §4.1.4: not accepted on or after `exp`. The RFC allows "some
+    // small leeway"; this server allows none.
+    let leeway = if faults.breaks(Fault::ExpLeewayHour) {
+        3600
+    } else if faults.breaks(Fault::ExpLeeway120) {
+        120
+    } else {
+        0
+    };
+    if claims.exp + leeway <= now && !faults.breaks(Fault::ExpiredTokenAccepted) {
         return Err(Rejection::Expired);
     }
     // RFC 7519 §4.1.5: not accepted before `nbf`.
-    if claims.nbf.is_some_and(|nbf| nbf > expect.now_secs) {
+    if claims.nbf.is_some_and(|nbf| nbf > now) && !faults.breaks(Fault::NbfIgnored) {
         return Err(Rejection::NotYetValid);
     }
     Ok(claims)
 }
 
-/// RS256 only; time claims are checked by `verify` against the server's
-/// clock, not jsonwebtoken's wall clock.
-fn validation(expect: &Expectations<'_>) -> Validation {
-    let mut v = Validation::new(Algorithm::RS256);
+/// Whether the JOSE header says `alg: none` (in any case).
+fn unsecured(token: &str) -> bool {
+    let header = token.split('.').next().unwrap_or_default();
+    URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|h| {
+            h.get("alg")
+                .and_then(|a| a.as_str())
+                .map(|a| a.eq_ignore_ascii_case("none"))
+        })
+        .unwrap_or(false)
+}
+
+/// The payload of an unsecured token, read without any verification (only
+/// with the `alg-none-accepted` fault).
+fn unverified_claims(token: &str) -> Result<AccessClaims, Rejection> {
+    let payload = token.split('.').nth(1).ok_or(Rejection::Malformed)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| Rejection::Malformed)?;
+    serde_json::from_slice(&bytes).map_err(|_| Rejection::Malformed)
+}
+
+/// RFC 9068 §4: `iss` exactly the issuer, `aud` the resource server.
+fn check_issuer_audience(claims: &AccessClaims, expect: &Expectations<'_>) -> Result<(), Rejection> {
+    if claims.iss != expect.issuer && !expect.faults.breaks(Fault::IssuerNotChecked) {
+        return Err(Rejection::Issuer);
+    }
+    if claims.aud != expect.audience && !expect.faults.breaks(Fault::AudienceNotChecked) {
+        return Err(Rejection::Audience);
+    }
+    Ok(())
+}
+
+/// `alg` only (RS256, or HS256 under the alg-confusion fault); time claims
+/// are checked by `check_times` against the server's clock, not
+/// jsonwebtoken's wall clock.
+fn validation(expect: &Expectations<'_>, alg: Algorithm) -> Validation {
+    let faults = expect.faults;
+    let mut v = Validation::new(alg);
     v.leeway = 0;
     v.validate_exp = false;
     v.validate_nbf = false;
-    v.set_issuer(&[expect.issuer]);
-    v.set_audience(&[expect.audience]);
+    // RFC 9068 §4: the resource server MUST validate `iss` and `aud`.
+    if !faults.breaks(Fault::IssuerNotChecked) {
+        v.set_issuer(&[expect.issuer]);
+    }
+    if faults.breaks(Fault::AudienceNotChecked) {
+        v.validate_aud = false;
+    } else {
+        v.set_audience(&[expect.audience]);
+    }
     v.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+    // RFC 7515 §5.2: a JWS whose signature does not validate is refused.
+    // The fault keeps every other check of this path, so it uses the
+    // (deprecated) switch rather than `dangerous::insecure_decode`.
+    if faults.breaks(Fault::SignatureNotVerified) {
+        #[allow(deprecated)]
+        v.insecure_disable_signature_validation();
+    }
     v
 }
 
@@ -239,6 +333,6 @@ mod tests {
             b64url(br#"{"alg":"none","typ":"at+jwt"}"#),
             b64url(&serde_json::to_vec(&claims()).unwrap())
         );
-        assert_eq!(verify(&ring, &expect(NOW), &none), Err(Rejection::Malformed));
+        assert_eq!(verify(&ring, &expect(NOW), &none), Err(Rejection::Algorithm));
     }
 }

@@ -33,6 +33,8 @@ pub struct Decision {
     pub reset_secs: i64,
     /// Whole seconds until the window ends, rounded up, at least 1.
     pub retry_after_secs: u64,
+    /// Requests refused in this window so far, this one included.
+    pub refused: u64,
 }
 
 #[derive(Debug)]
@@ -45,6 +47,7 @@ pub struct RateLimiter {
 struct Window {
     start_ms: i64,
     count: u64,
+    refused: u64,
 }
 
 impl RateLimiter {
@@ -57,10 +60,19 @@ impl RateLimiter {
 
     /// Counts one request against `key` if it is within `limit`.
     pub fn hit(&self, key: LimitKey, limit: u64, now_ms: i64) -> Decision {
-        self.with_window(key, limit, now_ms, |w| {
+        self.hit_with(key, limit, now_ms, false)
+    }
+
+    /// [`Self::hit`]. With `carry_refusals` (only the `retry-after-too-short`
+    /// fault), a key refused in the window that just ended starts this one
+    /// exhausted, so the Retry-After it was given was too short.
+    pub fn hit_with(&self, key: LimitKey, limit: u64, now_ms: i64, carry_refusals: bool) -> Decision {
+        self.with_window(key, limit, now_ms, carry_refusals, |w| {
             let allowed = w.count < limit;
             if allowed {
                 w.count += 1;
+            } else {
+                w.refused = w.refused.saturating_add(1);
             }
             allowed
         })
@@ -68,12 +80,12 @@ impl RateLimiter {
 
     /// Whether `key` is still within `limit` in this window, without counting.
     pub fn check(&self, key: LimitKey, limit: u64, now_ms: i64) -> Decision {
-        self.with_window(key, limit, now_ms, |w| w.count < limit)
+        self.with_window(key, limit, now_ms, false, |w| w.count < limit)
     }
 
     /// Counts one event against `key` (failed authentications).
     pub fn record(&self, key: LimitKey, now_ms: i64) {
-        self.with_window(key, u64::MAX, now_ms, |w| {
+        self.with_window(key, u64::MAX, now_ms, false, |w| {
             w.count = w.count.saturating_add(1);
             true
         });
@@ -89,6 +101,7 @@ impl RateLimiter {
         key: LimitKey,
         limit: u64,
         now_ms: i64,
+        carry_refusals: bool,
         decide: impl FnOnce(&mut Window) -> bool,
     ) -> Decision {
         let start_ms = now_ms - now_ms.rem_euclid(self.window_ms);
@@ -97,9 +110,18 @@ impl RateLimiter {
         if windows.len() > 1024 {
             windows.retain(|_, w| w.start_ms == start_ms);
         }
-        let window = windows.entry(key).or_insert(Window { start_ms, count: 0 });
+        let fresh = Window {
+            start_ms,
+            count: 0,
+            refused: 0,
+        };
+        let window = windows.entry(key).or_insert(fresh);
         if window.start_ms != start_ms {
-            *window = Window { start_ms, count: 0 };
+            let carried = carry_refusals && window.refused > 0 && window.start_ms == start_ms - self.window_ms;
+            *window = Window {
+                count: if carried { limit } else { 0 },
+                ..fresh
+            };
         }
         let allowed = decide(window);
         let end_ms = start_ms + self.window_ms;
@@ -110,6 +132,7 @@ impl RateLimiter {
             // Rounded up, so that the reset is never before the window ends.
             reset_secs: (end_ms + 999).div_euclid(1000),
             retry_after_secs: u64::try_from((end_ms - now_ms + 999) / 1000).unwrap_or(1).max(1),
+            refused: window.refused,
         }
     }
 }
@@ -140,6 +163,17 @@ mod tests {
         let blocked = limiter.hit(key(), 3, NOW_MS + 1_000);
         assert_eq!(blocked.retry_after_secs, 59);
         assert!(limiter.hit(key(), 3, NOW_MS + 60_000).allowed, "a new window");
+    }
+
+    #[test]
+    fn refusals_are_counted_and_carried_only_when_asked() {
+        let limiter = RateLimiter::new(Duration::from_secs(60));
+        let key = || LimitKey::ApiKey("K".into());
+        assert!(limiter.hit_with(key(), 1, NOW_MS, true).allowed);
+        assert_eq!(limiter.hit_with(key(), 1, NOW_MS, true).refused, 1);
+        assert_eq!(limiter.hit_with(key(), 1, NOW_MS, true).refused, 2);
+        assert!(!limiter.hit_with(key(), 1, NOW_MS + 60_000, true).allowed, "carried");
+        assert!(limiter.hit(key(), 1, NOW_MS + 180_000).allowed, "not carried");
     }
 
     #[test]

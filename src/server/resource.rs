@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::data::{analytics, environment_name};
 use super::faults::Fault;
+use super::ratelimit::Decision;
 use super::resource_auth::{self, Principal};
 use super::responses::add_rate_limit_headers;
 use crate::fixtures::Environment;
@@ -76,11 +77,23 @@ fn guarded(
     match resource_auth::authorize(state, headers, uri.query(), form_body, needed) {
         Ok((principal, decision)) => {
             let mut response = handler(&principal);
-            add_rate_limit_headers(response.headers_mut(), &decision);
+            add_rate_limit_headers(response.headers_mut(), &faulty(state, decision));
             response
         }
         Err(e) => e.into_response(&state.fixtures.realm, &state.faults),
     }
+}
+
+/// The decision as the rate-limit faults misreport it (POINT11-API.md:
+/// Remaining is what is left after this request; Reset is Unix seconds).
+fn faulty(state: &AppState, mut decision: Decision) -> Decision {
+    if state.faults.breaks(Fault::RateLimitRemainingStale) {
+        decision.remaining = decision.limit;
+    }
+    if state.faults.breaks(Fault::RateLimitResetMillis) {
+        decision.reset_secs = decision.reset_secs.saturating_mul(1000);
+    }
+    decision
 }
 
 fn json_object(headers: &HeaderMap, body: &[u8]) -> Option<serde_json::Map<String, Value>> {

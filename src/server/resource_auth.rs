@@ -12,6 +12,7 @@ use super::apikeys::{KeyGrant, KeyRejection};
 use super::bearer;
 use super::faults::{Fault, Faults};
 use super::jwt::{self, Expectations, Rejection};
+use super::params::Params;
 use super::ratelimit::{Decision, LimitKey};
 use super::responses::{add_rate_limit_headers, too_many_requests};
 use super::scope;
@@ -56,6 +57,7 @@ pub fn authorize(
     needed: &'static str,
 ) -> Result<(Principal, Decision), ResourceError> {
     let credential = bearer::extract(headers, query, form_body).map_err(ResourceError::Malformed)?;
+    let credential = credential.or_else(|| query_key(state, query));
     let Some(credential) = credential else {
         if headers.contains_key(header::AUTHORIZATION) && state.faults.breaks(Fault::OtherSchemeInvalidRequest) {
             return Err(ResourceError::Malformed("Only the Bearer scheme is accepted"));
@@ -63,9 +65,13 @@ pub fn authorize(
         return Err(ResourceError::NoCredentials);
     };
     let principal = authenticate(state, &credential)?;
-    let decision = state
-        .limiter
-        .hit(principal.limit_key.clone(), principal.limit, state.clock.now_ms());
+    let carry_refusals = state.faults.breaks(Fault::RetryAfterTooShort);
+    let decision = state.limiter.hit_with(
+        principal.limit_key.clone(),
+        principal.limit,
+        state.clock.now_ms(),
+        carry_refusals,
+    );
     if !decision.allowed {
         return Err(ResourceError::RateLimited(decision));
     }
@@ -75,26 +81,43 @@ pub fn authorize(
     Ok((principal, decision))
 }
 
+/// Point11 takes API keys in the Authorization header only: a key in the
+/// URL leaks into logs and histories (the reasoning of RFC 9700 §4.3.2).
+/// Only the `apikey-query-accepted` fault reads `?api_key=`.
+fn query_key(state: &AppState, query: Option<&str>) -> Option<String> {
+    if !state.faults.breaks(Fault::ApiKeyQueryAccepted) {
+        return None;
+    }
+    Params::parse(query?.as_bytes()).get("api_key").map(str::to_owned)
+}
+
 /// API keys are told apart by their `p11_` prefix; anything else must be a
 /// JWT access token.
 fn authenticate(state: &AppState, credential: &str) -> Result<Principal, ResourceError> {
     let faults = &state.faults;
     if apikey::looks_like_key(credential) {
-        let grant = match state.api_keys.authenticate(credential) {
+        let grant = match state.api_keys.authenticate(credential, faults) {
             Ok(grant) => grant,
             Err(KeyRejection::Malformed) if faults.breaks(Fault::MalformedKeyAccepted) => KeyGrant {
                 name: "malformed".into(),
                 environment: Environment::Live,
                 scopes: vec!["audits:read".into()],
+                tier: Tier::Standard,
                 limit: state.fixtures.tier_limit(Tier::Standard),
             },
             Err(r) => return Err(ResourceError::InvalidToken(r.description())),
+        };
+        // POINT11-API.md: the limit is the key's tier's (or its custom one).
+        let limit = if grant.tier == Tier::Professional && faults.breaks(Fault::ProTierAsStandard) {
+            state.fixtures.tier_limit(Tier::Standard)
+        } else {
+            grant.limit
         };
         return Ok(Principal {
             environment: grant.environment,
             scope: grant.scopes.join(" "),
             limit_key: LimitKey::ApiKey(grant.name),
-            limit: grant.limit,
+            limit,
         });
     }
     let fixtures = &state.fixtures;
@@ -142,9 +165,7 @@ impl ResourceError {
                 "The credential lacks the scope this resource needs",
                 Some(needed),
             ),
-            ResourceError::RateLimited(decision) => {
-                return too_many_requests(decision, "Rate limit exceeded; retry after the time in Retry-After");
-            }
+            ResourceError::RateLimited(decision) => return rate_limited(decision, faults),
         };
         if matches!(self, ResourceError::InsufficientScope { .. }) && faults.breaks(Fault::InsufficientScope401) {
             status = StatusCode::UNAUTHORIZED;
@@ -162,6 +183,20 @@ impl ResourceError {
         }
         response
     }
+}
+
+/// RFC 6585 §4: over the limit is 429 (not 503: the server is not
+/// overloaded, this client is), with Retry-After (RFC 9110 §10.2.3), which
+/// Point11 requires.
+fn rate_limited(decision: &Decision, faults: &Faults) -> Response {
+    let mut response = too_many_requests(decision, "Rate limit exceeded; retry after the time in Retry-After");
+    if decision.refused > 1 && faults.breaks(Fault::OverLimit503) {
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    }
+    if faults.breaks(Fault::Resource429WithoutRetryAfter) {
+        response.headers_mut().remove(header::RETRY_AFTER);
+    }
+    response
 }
 
 /// Status, challenge and JSON body of an error with a code. The texts are

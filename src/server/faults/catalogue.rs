@@ -239,6 +239,42 @@ faults! {
         "Public clients get a refresh_token; Point11 issues none, so rotation is never needed (RFC 9700 §4.14)"
         => ["RFC9700-4.14-refresh-rotation"];
 
+    // JWT validation at the resource server (RFC 7515, RFC 7519, RFC 8725,
+    // RFC 9068 §4). See `jwt.rs`. The JWT-* checks mint their tokens through
+    // the admin control and send them to /v1/audits.
+    SignatureNotVerified = "signature-not-verified":
+        "Access token signatures are not verified: a flipped bit is accepted (RFC 7515 §5.2, RFC 9068 §4)"
+        => ["JWT-7515-bad-signature"];
+    ExpLeewayHour = "exp-leeway-hour":
+        "exp is checked with an hour of leeway (RFC 7519 §4.1.4: a small leeway, usually no more than a few minutes)"
+        => ["JWT-7519-exp", "JWT-clock-skew"]
+        also ["RFC6750-3.1-expired"];
+    ExpLeeway120 = "exp-leeway-120":
+        "exp is checked with 120 s of leeway (RFC 7519 §4.1.4 allows a small leeway; CHECKS.md advises 60 s at most)"
+        => ["JWT-clock-skew"]
+        also ["RFC6750-3.1-expired"];
+    NbfIgnored = "nbf-ignored":
+        "Access tokens are accepted before their nbf (RFC 7519 §4.1.5)"
+        => ["JWT-7519-nbf"];
+    Hs256PublicKeyAccepted = "hs256-pubkey-accepted":
+        "HS256 access tokens are verified with the RSA public key PEM as the HMAC secret: alg confusion (RFC 8725 §2.1, §3.1)"
+        => ["JWT-8725-alg-confusion"];
+    AlgNoneAccepted = "alg-none-accepted":
+        "Unsecured access tokens (alg none, no signature) are accepted (RFC 8725 §3.1, RFC 9068 §4)"
+        => ["JWT-8725-alg-none"];
+    UnknownKidFallback = "unknown-kid-fallback":
+        "A kid the JWKS does not hold falls back to the current signing key (RFC 7515 §4.1.4)"
+        => ["JWT-unknown-kid"];
+    IssuerNotChecked = "issuer-not-checked":
+        "The access token's iss is not compared with the issuer (RFC 9068 §4)"
+        => ["JWT-9068-iss"];
+    AudienceNotChecked = "audience-not-checked":
+        "The access token's aud is not checked: tokens for another audience are accepted (RFC 9068 §4)"
+        => ["JWT-9068-aud"];
+    TypNotEnforced = "typ-not-enforced":
+        "Access tokens with another typ (JWT) are accepted (RFC 9068 §4, RFC 8725 §3.11)"
+        => ["JWT-9068-typ-enforced"];
+
     // RFC 6749 §3.1: the authorization endpoint.
     AuthorizeGetRefused = "authorize-get-refused":
         "A valid authorization request by GET gets 405 instead of the consent page (RFC 6749 §3.1)"
@@ -445,7 +481,7 @@ faults! {
         also ["RFC6749-3.3-case-sensitive"];
     ExpiredTokenAccepted = "expired-token-accepted":
         "Access tokens are accepted after their exp (RFC 7519 §4.1.4, RFC 6750 §3.1)"
-        => ["RFC6750-3.1-expired"];
+        => ["RFC6750-3.1-expired", "JWT-7519-exp", "JWT-clock-skew"];
     InsufficientScope401 = "insufficient-scope-401":
         "A valid token without the needed scope gets 401 instead of 403 (RFC 6750 §3.1)"
         => ["RFC6750-3.1-insufficient_scope"];
@@ -478,4 +514,36 @@ faults! {
     MalformedKeyAccepted = "malformed-key-accepted":
         "A key with an unknown prefix or a truncated body is accepted as a live read-only key (Point11)"
         => ["P11-apikey-malformed"];
+    ApiKeyQueryAccepted = "apikey-query-accepted":
+        "An API key in the api_key query parameter authenticates the request (Point11; RFC 9700 §4.3.2 reasoning)"
+        => ["P11-apikey-not-in-query"];
+    RotationRevokesOldKey = "rotation-revokes-old-key":
+        "Rotating an account's key revokes its existing keys at once: no overlap (POINT11-API.md)"
+        => ["P11-apikey-rotation-overlap"];
+    RevokedKeyAccepted = "revoked-key-accepted":
+        "Revoked API keys keep working (POINT11-API.md: a revoked key stops working at once)"
+        => ["P11-apikey-revocation"];
+
+    // Point11 rate limits at the resource server (POINT11-API.md, RFC 6585
+    // §4, RFC 9110 §10.2.3). See `resource_auth.rs` and `resource.rs`. Each
+    // check that exhausts a key has a key of its own (fixtures/reference.toml).
+    RateLimitResetMillis = "ratelimit-reset-millis":
+        "X-RateLimit-Reset on 2xx responses is in Unix milliseconds, not seconds (POINT11-API.md)"
+        => ["P11-ratelimit-headers"];
+    RateLimitRemainingStale = "ratelimit-remaining-stale":
+        "X-RateLimit-Remaining on 2xx responses always shows the full limit (Point11: it drops by one per request)"
+        => ["P11-ratelimit-remaining-monotonic"];
+    ProTierAsStandard = "pro-tier-as-standard":
+        "Professional-tier API keys get the standard tier's limit, 100 instead of 500 (POINT11-API.md)"
+        => ["P11-ratelimit-tier"];
+    Resource429WithoutRetryAfter = "resource-429-without-retry-after":
+        "The resource server's 429 lacks Retry-After (RFC 6585 §4, RFC 9110 §10.2.3; Point11: required)"
+        => ["P11-ratelimit-429"]
+        also ["P11-ratelimit-retry-after-honest"];
+    RetryAfterTooShort = "retry-after-too-short":
+        "A key refused in one window stays refused through the next: Retry-After understates the wait (RFC 9110 §10.2.3)"
+        => ["P11-ratelimit-retry-after-honest"];
+    OverLimit503 = "over-limit-503":
+        "A key refused more than once in a window gets 503 instead of 429 (RFC 6585 §4; Point11: 429)"
+        => ["P11-ratelimit-not-503"];
 }
