@@ -144,7 +144,12 @@ fn validation(expect: &Expectations<'_>) -> Validation {
     v.validate_exp = false;
     v.validate_nbf = false;
     v.set_issuer(&[expect.issuer]);
-    v.set_audience(&[expect.audience]);
+    // RFC 6750 §5.3, RFC 9700 §2.2.1: tokens are audience-restricted.
+    if expect.faults.breaks(Fault::AudienceNotChecked) {
+        v.validate_aud = false;
+    } else {
+        v.set_audience(&[expect.audience]);
+    }
     v.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
     v
 }
