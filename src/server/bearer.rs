@@ -155,6 +155,15 @@ mod tests {
     }
 
     fn run(headers: &HeaderMap, query: Option<&str>, body: &[u8]) -> Result<Option<String>, &'static str> {
+        run_with(&Faults::none(), headers, query, body)
+    }
+
+    fn run_with(
+        faults: &Faults,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Result<Option<String>, &'static str> {
         let mut headers = headers.clone();
         if !body.is_empty() {
             headers.insert(
@@ -168,7 +177,7 @@ mod tests {
             query,
             body,
         };
-        extract(&request, &Faults::none()).map(|c| c.map(|(token, _)| token))
+        extract(&request, faults).map(|c| c.map(|(token, _)| token))
     }
 
     #[test]
@@ -200,5 +209,29 @@ mod tests {
         assert_eq!(run(&HeaderMap::new(), Some("access_token=abc"), b""), Ok(None));
         assert_eq!(run(&HeaderMap::new(), Some("api_key=p11_live_x"), b""), Ok(None));
         assert_eq!(run(&HeaderMap::new(), None, b"access_token=abc"), Ok(None));
+    }
+
+    #[test]
+    fn parse_faults_break_only_their_rule() {
+        let ok = |v| Ok(Some(String::from(v)));
+        let lax = Faults::from(Fault::BearerTokenLaxParse);
+        for v in ["Bearer abc def", "Bearer \"abc\"", "Bearer abc,def"] {
+            assert_eq!(run_with(&lax, &with_auth(&[v]), None, b""), ok("abc"), "{v}");
+        }
+        let exact = Faults::from(Fault::SchemeCaseSensitive);
+        assert_eq!(run_with(&exact, &with_auth(&["bearer abc"]), None, b""), Ok(None));
+        assert_eq!(run_with(&exact, &with_auth(&["Bearer abc"]), None, b""), ok("abc"));
+        let one_space = Faults::from(Fault::SingleSpaceOnly);
+        assert!(run_with(&one_space, &with_auth(&["Bearer  abc"]), None, b"").is_err());
+        let first = Faults::from(Fault::DuplicateAuthorizationFirstWins);
+        assert_eq!(
+            run_with(&first, &with_auth(&["Bearer a", "Bearer b"]), None, b""),
+            ok("a")
+        );
+        let query = Faults::from(Fault::QueryTokenAccepted);
+        assert_eq!(
+            run_with(&query, &HeaderMap::new(), Some("access_token=q"), b""),
+            ok("q")
+        );
     }
 }
