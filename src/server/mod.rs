@@ -31,6 +31,7 @@ mod pkce;
 mod ratelimit;
 mod resource;
 mod resource_auth;
+mod resource_error;
 mod responses;
 mod scope;
 mod signing;

@@ -7,11 +7,12 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::bearer::{Carriers, Via, media_type_is};
 use super::data::{analytics, environment_name};
 use super::faults::Fault;
 use super::ratelimit::Decision;
@@ -19,8 +20,15 @@ use super::resource_auth::{self, Principal};
 use super::responses::add_rate_limit_headers;
 use crate::fixtures::Environment;
 
-pub async fn list_audits(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
-    guarded(&state, &headers, &uri, &body, "audits:read", |principal| {
+pub async fn list_audits(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let request = carriers(&method, &headers, &uri, &body);
+    guarded(&state, &request, "audits:read", |principal| {
         let env = match principal.environment {
             Environment::Test if state.faults.breaks(Fault::TestKeyReadsLive) => Environment::Live,
             env => env,
@@ -29,15 +37,32 @@ pub async fn list_audits(State(state): State<AppState>, headers: HeaderMap, uri:
     })
 }
 
-pub async fn get_analytics(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
-    guarded(&state, &headers, &uri, &body, "analytics:read", |principal| {
+pub async fn get_analytics(
+    State(state): State<AppState>,
+    method: Method,
+    mut headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    if state.faults.breaks(Fault::AnalyticsHeaderIgnored) {
+        headers.remove(header::AUTHORIZATION);
+    }
+    let request = carriers(&method, &headers, &uri, &body);
+    guarded(&state, &request, "analytics:read", |principal| {
         let env = principal.environment;
         ok(json!({"environment": environment_name(env), "analytics": analytics(env)}))
     })
 }
 
-pub async fn create_audit(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
-    guarded(&state, &headers, &uri, &body, "audits:write", |principal| {
+pub async fn create_audit(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let request = carriers(&method, &headers, &uri, &body);
+    guarded(&state, &request, "audits:write", |principal| {
         // Point11: test keys reach sandbox data only and cannot modify
         // production resources, whatever scopes they hold.
         if principal.environment == Environment::Test && !state.faults.breaks(Fault::TestKeyWritesLive) {
@@ -63,21 +88,34 @@ pub async fn create_audit(State(state): State<AppState>, headers: HeaderMap, uri
     })
 }
 
+fn carriers<'a>(method: &'a Method, headers: &'a HeaderMap, uri: &'a Uri, body: &'a [u8]) -> Carriers<'a> {
+    Carriers {
+        headers,
+        method,
+        query: uri.query(),
+        body,
+    }
+}
+
 /// Authorizes the request for `needed`, runs `handler`, and adds the
 /// rate-limit headers to whatever it answers (2xx and 403 alike).
 fn guarded(
     state: &AppState,
-    headers: &HeaderMap,
-    uri: &Uri,
-    body: &[u8],
+    request: &Carriers<'_>,
     needed: &'static str,
     handler: impl FnOnce(&Principal) -> Response,
 ) -> Response {
-    let form_body = media_type_is(headers, "application/x-www-form-urlencoded").then_some(body);
-    match resource_auth::authorize(state, headers, uri.query(), form_body, needed) {
-        Ok((principal, decision)) => {
+    match resource_auth::authorize(state, request, needed) {
+        Ok((principal, decision, via)) => {
             let mut response = handler(&principal);
-            add_rate_limit_headers(response.headers_mut(), &faulty(state, decision));
+            let headers = response.headers_mut();
+            add_rate_limit_headers(headers, &faulty(state, decision));
+            // RFC 6750 §2.3: a 2xx answer to a token in the URI SHOULD say
+            // Cache-Control: private. (Only reached under a fault: Point11
+            // does not accept the query method.)
+            if via == Via::Query && !state.faults.breaks(Fault::QueryTokenCacheable) {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
+            }
             response
         }
         Err(e) => e.into_response(&state.fixtures.realm, &state.faults),
@@ -109,14 +147,6 @@ fn json_object(headers: &HeaderMap, body: &[u8]) -> Option<serde_json::Map<Strin
         }
         _ => None,
     }
-}
-
-fn media_type_is(headers: &HeaderMap, expected: &str) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case(expected))
 }
 
 fn ok(body: Value) -> Response {

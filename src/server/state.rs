@@ -32,6 +32,8 @@ pub struct Inner {
     pub limiter: RateLimiter,
     pub api_keys: ApiKeyRegistry,
     pub revoked: RevokedTokens,
+    /// Used by the `token-case-insensitive` fault only.
+    pub accepted_tokens: AcceptedTokens,
     pub audits: AuditStore,
     pub faults: Faults,
     pub token_ttl: Duration,
@@ -68,6 +70,7 @@ impl AppState {
                 limiter: RateLimiter::new(config.rate_window),
                 api_keys: ApiKeyRegistry::from_fixtures(&fixtures),
                 revoked: RevokedTokens::default(),
+                accepted_tokens: AcceptedTokens::default(),
                 audits: AuditStore::new(),
                 faults: config.faults.clone(),
                 token_ttl: config.token_ttl,
@@ -98,6 +101,7 @@ impl AppState {
         self.limiter.clear();
         self.codes.clear();
         self.revoked.clear();
+        self.accepted_tokens.clear();
         self.audits.reset();
     }
 }
@@ -122,5 +126,36 @@ impl RevokedTokens {
 
     pub fn clear(&self) {
         self.ids.lock().expect("revocation lock").clear();
+    }
+}
+
+/// Access tokens the resource server accepted, keyed by their lower-cased
+/// text: the case-insensitive cache of the `token-case-insensitive` fault.
+/// Nothing is stored on a clean server.
+#[derive(Debug, Default)]
+pub struct AcceptedTokens {
+    by_folded: Mutex<HashMap<String, String>>,
+}
+
+impl AcceptedTokens {
+    /// Enough for a conformance run; the cache starts over beyond it.
+    const CAPACITY: usize = 4096;
+
+    pub fn remember(&self, token: &str) {
+        let mut tokens = self.by_folded.lock().expect("token cache lock");
+        if tokens.len() >= Self::CAPACITY {
+            tokens.clear();
+        }
+        tokens.insert(token.to_ascii_lowercase(), token.to_owned());
+    }
+
+    /// The accepted token that equals `token` ignoring ASCII case.
+    pub fn lookup(&self, token: &str) -> Option<String> {
+        let tokens = self.by_folded.lock().expect("token cache lock");
+        tokens.get(&token.to_ascii_lowercase()).cloned()
+    }
+
+    pub fn clear(&self) {
+        self.by_folded.lock().expect("token cache lock").clear();
     }
 }

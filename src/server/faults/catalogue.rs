@@ -269,8 +269,8 @@ faults! {
         "The access token's iss is not compared with the issuer (RFC 9068 §4)"
         => ["JWT-9068-iss"];
     AudienceNotChecked = "audience-not-checked":
-        "The access token's aud is not checked: tokens for another audience are accepted (RFC 9068 §4)"
-        => ["JWT-9068-aud"];
+        "The access token's aud is not checked: tokens minted for another audience are accepted (RFC 9068 §4, RFC 6750 §5.3, RFC 9700 §2.2.1)"
+        => ["JWT-9068-aud", "RFC6750-5.3-audience-restricted"];
     TypNotEnforced = "typ-not-enforced":
         "Access tokens with another typ (JWT) are accepted (RFC 9068 §4, RFC 8725 §3.11)"
         => ["JWT-9068-typ-enforced"];
@@ -471,7 +471,8 @@ faults! {
     // RFC 6750: bearer tokens at the resource server.
     NoCredentialsNoChallenge = "no-credentials-no-challenge":
         "A request without credentials (or with another scheme) gets 401 without WWW-Authenticate (RFC 6750 §3)"
-        => ["RFC6750-3-no-credentials", "RFC6750-3-unsupported-scheme"];
+        => ["RFC6750-3-no-credentials", "RFC6750-3-unsupported-scheme", "RFC6750-3-401-has-challenge"]
+        also ["RFC6750-2.3-query-policy", "RFC6750-2.2-form-body"];
     OtherSchemeInvalidRequest = "other-scheme-invalid-request":
         "Authorization with another scheme (Basic) gets 400 invalid_request instead of a plain challenge (RFC 6750 §3)"
         => ["RFC6750-3-unsupported-scheme"];
@@ -484,7 +485,81 @@ faults! {
         => ["RFC6750-3.1-expired", "JWT-7519-exp", "JWT-clock-skew"];
     InsufficientScope401 = "insufficient-scope-401":
         "A valid token without the needed scope gets 401 instead of 403 (RFC 6750 §3.1)"
-        => ["RFC6750-3.1-insufficient_scope"];
+        => ["RFC6750-3.1-insufficient_scope", "RFC6750-3.1-no-401-for-scope"];
+    AnalyticsHeaderIgnored = "analytics-header-ignored":
+        "GET /v1/analytics does not read the Authorization header: 401 as if no credentials were sent (RFC 6750 §2.1: resource servers MUST support the header)"
+        => ["RFC6750-2.1-header"];
+    SchemeCaseSensitive = "scheme-case-sensitive":
+        "Only the exact spelling Bearer is taken as the scheme; bearer and BEARER count as another scheme (RFC 6750 §2.1, RFC 9110 §11.1)"
+        => ["RFC6750-2.1-scheme-case-insensitive"];
+    SingleSpaceOnly = "single-space-only":
+        "Everything after the first space is the token, so Bearer followed by two spaces is not a b64token (RFC 6750 §2.1: 1*SP)"
+        => ["RFC6750-2.1-multiple-spaces"];
+    TokenCaseInsensitive = "token-case-insensitive":
+        "Accepted access tokens are cached by their lower-cased text, so a token with a letter's case flipped is accepted (RFC 6750 §2.1: b64token is case-sensitive)"
+        => ["RFC6750-2.1-token-case-sensitive"];
+    EmptyBearerBare400 = "empty-bearer-bare-400":
+        "Authorization: Bearer with no token gets 400 without a WWW-Authenticate challenge (RFC 6750 §3, §3.1)"
+        => ["RFC6750-2.1-empty-token"]
+        also ["RFC6750-3.1-invalid_request"];
+    BearerTokenLaxParse = "bearer-token-lax-parse":
+        "The bearer credential is unquoted and cut at the first space or comma, so Bearer <token> x is accepted (RFC 6750 §2.1: b64token)"
+        => ["RFC6750-2.1-illegal-token-chars"]
+        also ["RFC6750-3.1-invalid_request"];
+    DuplicateAuthorizationFirstWins = "duplicate-authorization-first-wins":
+        "With two Authorization headers the first is used instead of refusing the request (RFC 6750 §3.1 invalid_request)"
+        => ["RFC6750-2.1-duplicate-authorization"]
+        also ["RFC6750-3.1-invalid_request"];
+    QueryBesideHeaderIgnored = "query-beside-header-ignored":
+        "An access_token query parameter beside the Authorization header is ignored instead of refused (RFC 6750 §2, §3.1)"
+        => ["RFC6750-2-multiple-methods-query"]
+        also ["RFC6750-3.1-invalid_request"];
+    BodyBesideHeaderIgnored = "body-beside-header-ignored":
+        "An access_token in a form body beside the Authorization header is ignored instead of refused (RFC 6750 §2, §3.1)"
+        => ["RFC6750-2-multiple-methods-body"];
+    BodyTokenInvalidRequest = "body-token-invalid-request":
+        "A form-body access_token (without the header) gets 400 invalid_request instead of a plain challenge (RFC 6750 §2.2 MAY, §3)"
+        => ["RFC6750-2.2-form-body"];
+    FormBodyTokenOnGet = "form-body-token-on-get":
+        "An access_token in a form-encoded body authenticates a GET (RFC 6750 §2.2: GET MUST NOT use the body method)"
+        => ["RFC6750-2.2-form-body-get"];
+    JsonBodyTokenAccepted = "json-body-token-accepted":
+        "An access_token member of a JSON body authenticates the request (RFC 6750 §2.2: only application/x-www-form-urlencoded)"
+        => ["RFC6750-2.2-form-body-content-type"];
+    QueryTokenAccepted = "query-token-accepted":
+        "?access_token= authenticates the request (RFC 6750 §2.3 MAY; Point11 and RFC 9700 §4.3.2 refuse it); answers say Cache-Control: private"
+        => ["RFC6750-2.3-query-policy"];
+    QueryTokenCacheable = "query-token-cacheable":
+        "?access_token= authenticates the request and the 2xx answer lacks Cache-Control: private (RFC 6750 §2.3 SHOULD)"
+        => ["RFC6750-2.3-query-cache-private", "RFC6750-2.3-query-policy"];
+    UnknownKeyNoChallenge = "unknown-key-no-challenge":
+        "The 401 for an unknown API key carries no WWW-Authenticate (RFC 6750 §3, RFC 9110 §15.5.2)"
+        => ["RFC6750-3-401-has-challenge", "RFC6750-3-error-when-token-rejected"];
+    UnknownKeyChallengeScheme = "unknown-key-challenge-scheme":
+        "The challenge for an unknown API key uses the scheme ApiKey instead of Bearer (RFC 6750 §3)"
+        => ["RFC6750-3-challenge-scheme", "RFC6750-3-error-when-token-rejected"];
+    UnknownKeyNoError = "unknown-key-no-error":
+        "The challenge for an unknown API key has no error attribute, as if no credentials were sent (RFC 6750 §3 SHOULD)"
+        => ["RFC6750-3-error-when-token-rejected"];
+    UnknownKey403 = "unknown-key-403":
+        "An unknown API key gets 403 instead of 401 (RFC 6750 §3.1: invalid_token SHOULD be 401)"
+        => ["RFC6750-3.1-no-403-for-bad-token"];
+    ScopeChallengeRealmTwice = "scope-challenge-realm-twice":
+        "The insufficient_scope challenge names the realm twice (RFC 6750 §3: realm MUST NOT appear more than once)"
+        => ["RFC6750-3-realm-once"];
+    MalformedDescriptionTwice = "malformed-description-twice":
+        "The invalid_request challenge carries error_description twice (RFC 6750 §3: each attribute at most once)"
+        => ["RFC6750-3-attrs-once"]
+        also ["RFC6750-3-attr-charset"];
+    ScopeDescriptionQuoted = "scope-description-quoted":
+        "The insufficient_scope challenge's error_description quotes the scope with \\\" (RFC 6750 §3: %x20-21 / %x23-5B / %x5D-7E)"
+        => ["RFC6750-3-attr-charset"];
+    ScopeChallengeNoScope = "scope-challenge-no-scope":
+        "The insufficient_scope challenge has no scope attribute (RFC 6750 §3 MAY; Point11 names the scope)"
+        => ["RFC6750-3.1-insufficient_scope-scope-attr", "RFC6750-3.1-insufficient_scope"];
+    Malformed401 = "malformed-401":
+        "Malformed resource requests get 401 instead of 400 invalid_request (RFC 6750 §3.1)"
+        => ["RFC6750-3.1-invalid_request", "RFC6750-2.1-duplicate-authorization", "RFC6750-2-multiple-methods-query", "RFC6750-2-multiple-methods-body", "RFC6750-2.1-illegal-token-chars"];
 
     // RFC 9700.
     PlainListedInMetadata = "plain-listed-in-metadata":
