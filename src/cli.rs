@@ -82,6 +82,12 @@ pub struct ServeArgs {
     #[arg(long)]
     pub list_faults: bool,
 
+    /// Stop the server's clock at start-up: it moves only through
+    /// POST /_harness/clock/advance, so rate windows and token expiry happen
+    /// exactly when a test says (what `conform`'s embedded server does).
+    #[arg(long)]
+    pub manual_clock: bool,
+
     #[command(flatten)]
     pub server: ServerTuning,
 }

@@ -109,6 +109,7 @@ fn serve_config(args: ServeArgs) -> Result<ServeConfig, Error> {
     let mut config = tuned(ServeConfig::new(fixtures(&args.server)?, tls), &args.server);
     config.bind = args.bind;
     config.faults = args.faults.into_iter().collect();
+    config.manual_clock = args.manual_clock;
     config.validate()?;
     Ok(config)
 }

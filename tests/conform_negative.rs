@@ -387,7 +387,15 @@ async fn ctrl_c_stops_the_run_and_still_writes_the_reports() {
     let dir = tempfile::tempdir().unwrap();
     p11_harness::http::install_crypto_provider();
     let mut out = Vec::new();
-    let cancel = tokio::time::sleep(Duration::from_millis(1000));
+    // Ctrl-C once the run is well under way (the double has answered a
+    // dozen requests: the first scenarios are done, most are not), however
+    // slow the machine.
+    let progress = &server;
+    let cancel = async move {
+        while progress.received_requests().await.map_or(0, |r| r.len()) < 12 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
     let summary = run_until(config(double(server.uri()), None, Some(dir.path())), &mut out, cancel)
         .await
         .unwrap();

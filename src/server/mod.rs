@@ -84,6 +84,11 @@ pub struct ServeConfig {
     pub rate_window: Duration,
     /// Rules to break on purpose (`serve --fault`); none by default.
     pub faults: Faults,
+    /// The clock stands at the start time and moves only when advanced
+    /// (`POST /_harness/clock/advance`), so no rate window rolls over and
+    /// no token expires by itself: what a conformance run needs. Load runs
+    /// need wall time and leave it off.
+    pub manual_clock: bool,
 }
 
 impl ServeConfig {
@@ -99,6 +104,7 @@ impl ServeConfig {
             code_ttl: Duration::from_secs(300),
             rate_window: Duration::from_secs(60),
             faults: Faults::none(),
+            manual_clock: false,
         }
     }
 
@@ -196,7 +202,12 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServeError> {
     let base_url = base_url(local_addr);
     let admin_secret = config.fixtures.admin_secret.clone();
     let faults = config.faults.clone();
-    let state = tokio::task::spawn_blocking(move || AppState::new(&config, Clock::system()))
+    let clock = if config.manual_clock {
+        Clock::fixed(Clock::system().now_secs())
+    } else {
+        Clock::system()
+    };
+    let state = tokio::task::spawn_blocking(move || AppState::new(&config, clock))
         .await
         .map_err(|e| ServeError::Serve(std::io::Error::other(e)))??;
     let _ = state.base_url.set(base_url.clone());

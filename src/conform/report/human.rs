@@ -30,7 +30,7 @@ pub fn write_scenario(out: &mut dyn Write, r: &ScenarioResult, verbose: bool) ->
     };
     writeln!(
         out,
-        "{:<7}{}  {}  ({}, {}){ms}",
+        "{:<6} {}  {}  ({}, {}){ms}",
         r.status.label(),
         r.id,
         r.title,

@@ -34,6 +34,11 @@ impl LiveTarget {
                 let mut config: ServeConfig = server.clone();
                 config.tls = TlsSetup::Ephemeral;
                 config.bind = "127.0.0.1:0".parse().expect("a valid socket address");
+                // A conformance run judges single requests and short bursts:
+                // a rate window that rolled over mid-burst, or a token that
+                // expired by itself, would fail a correct server. Time moves
+                // only when a scenario advances it.
+                config.manual_clock = true;
                 let fixtures = config.fixtures.clone();
                 let server = crate::server::start(config)
                     .await
