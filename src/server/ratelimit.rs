@@ -2,6 +2,12 @@
 //! Unix epoch, read through the server's clock. Deciding and counting happen
 //! under one lock, so the limit is exact under concurrency.
 //!
+//! State is bounded: the first request of each new window sweeps out the
+//! windows that have ended, so the map holds only keys seen in the current
+//! window (plus, for the `retry-after-too-short` fault, keys refused in the
+//! previous one). A flood of distinct keys costs memory for one window, and
+//! the sweep is O(entries) once per window: amortised O(1) per request.
+//!
 //! Point11: limits apply per API key and per OAuth client; the token
 //! endpoint also throttles failed client authentication (RFC 6749 §2.3.1
 //! asks for protection against brute force).
@@ -40,7 +46,29 @@ pub struct Decision {
 #[derive(Debug)]
 pub struct RateLimiter {
     window_ms: i64,
-    windows: Mutex<HashMap<LimitKey, Window>>,
+    state: Mutex<State>,
+}
+
+/// Everything behind the one lock.
+#[derive(Debug, Default)]
+struct State {
+    windows: HashMap<LimitKey, Window>,
+    /// Start of the window the last sweep was for.
+    swept_for_ms: Option<i64>,
+}
+
+impl State {
+    /// Drops windows that ended before `start_ms`, once per window. Kept:
+    /// windows of `start_ms` itself (their counts are live), and refused
+    /// keys of the window just before, which `carry_refusals` reads.
+    fn sweep(&mut self, start_ms: i64, window_ms: i64) {
+        if self.swept_for_ms == Some(start_ms) {
+            return;
+        }
+        self.swept_for_ms = Some(start_ms);
+        self.windows
+            .retain(|_, w| w.start_ms == start_ms || (w.refused > 0 && w.start_ms == start_ms - window_ms));
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +82,7 @@ impl RateLimiter {
     pub fn new(window: std::time::Duration) -> Self {
         Self {
             window_ms: i64::try_from(window.as_millis()).unwrap_or(i64::MAX).max(1),
-            windows: Mutex::new(HashMap::new()),
+            state: Mutex::default(),
         }
     }
 
@@ -92,7 +120,13 @@ impl RateLimiter {
     }
 
     pub fn clear(&self) {
-        self.windows.lock().expect("rate limiter lock").clear();
+        self.state.lock().expect("rate limiter lock").windows.clear();
+    }
+
+    /// How many keys hold state (tests of the eviction).
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.state.lock().expect("rate limiter lock").windows.len()
     }
 
     /// Runs `decide` on the current window of `key` under the lock.
@@ -105,17 +139,14 @@ impl RateLimiter {
         decide: impl FnOnce(&mut Window) -> bool,
     ) -> Decision {
         let start_ms = now_ms - now_ms.rem_euclid(self.window_ms);
-        let mut windows = self.windows.lock().expect("rate limiter lock");
-        // Entries of past windows are dead weight: drop them now and then.
-        if windows.len() > 1024 {
-            windows.retain(|_, w| w.start_ms == start_ms);
-        }
+        let mut state = self.state.lock().expect("rate limiter lock");
+        state.sweep(start_ms, self.window_ms);
         let fresh = Window {
             start_ms,
             count: 0,
             refused: 0,
         };
-        let window = windows.entry(key).or_insert(fresh);
+        let window = state.windows.entry(key).or_insert(fresh);
         if window.start_ms != start_ms {
             let carried = carry_refusals && window.refused > 0 && window.start_ms == start_ms - self.window_ms;
             *window = Window {
@@ -184,22 +215,74 @@ mod tests {
         assert!(limiter.hit(LimitKey::Client("b".into()), 1, NOW_MS).allowed);
     }
 
+    /// Issue 4: 256 concurrent requests on one key admit exactly the limit,
+    /// and no two admitted ones share a Remaining (LOAD-METRICS.md §4.5).
     #[test]
     fn exact_under_concurrency() {
+        const N: usize = 256;
+        const LIMIT: u64 = 100;
         let limiter = RateLimiter::new(Duration::from_secs(60));
-        let allowed: usize = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..8)
+        let start = std::sync::Barrier::new(N);
+        let decisions: Vec<Decision> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..N)
                 .map(|_| {
                     s.spawn(|| {
-                        (0..50)
-                            .filter(|_| limiter.hit(LimitKey::ApiKey("K".into()), 100, NOW_MS).allowed)
-                            .count()
+                        start.wait();
+                        limiter.hit(LimitKey::ApiKey("K".into()), LIMIT, NOW_MS)
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).sum()
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        assert_eq!(allowed, 100);
+        let mut remaining: Vec<u64> = decisions.iter().filter(|d| d.allowed).map(|d| d.remaining).collect();
+        remaining.sort_unstable();
+        // §4.3-H4: the admitted Remainings are exactly {L-1, ..., 0}.
+        assert_eq!(remaining, (0..LIMIT).collect::<Vec<_>>());
+        assert!(decisions.iter().filter(|d| !d.allowed).all(|d| d.remaining == 0));
+    }
+
+    #[test]
+    fn a_flood_of_distinct_keys_is_evicted_once_its_window_ends() {
+        let limiter = RateLimiter::new(Duration::from_secs(60));
+        // Fewer than any size trigger would notice: eviction is by window.
+        for i in 0..1_000 {
+            limiter.hit(LimitKey::Client(format!("flood-{i}")), 5, NOW_MS + 1_000);
+        }
+        assert_eq!(limiter.tracked(), 1_000, "all active in this window: kept");
+        let next = NOW_MS + 60_000;
+        limiter.hit(LimitKey::Client("a".into()), 5, next);
+        limiter.hit(LimitKey::Client("b".into()), 5, next + 10);
+        assert_eq!(limiter.tracked(), 2, "only the keys active in the new window");
+    }
+
+    #[test]
+    fn a_key_active_in_the_current_window_keeps_its_count() {
+        let limiter = RateLimiter::new(Duration::from_secs(60));
+        let key = || LimitKey::ApiKey("K".into());
+        let next = NOW_MS + 60_000;
+        limiter.hit(LimitKey::Client("old".into()), 5, NOW_MS);
+        limiter.hit(key(), 3, next);
+        limiter.hit(key(), 3, next + 1);
+        // Another sweep trigger in the same window must not touch K: a
+        // flood of new keys arriving later in the window.
+        for i in 0..2_000 {
+            limiter.hit(LimitKey::Client(format!("flood-{i}")), 5, next + 2);
+        }
+        assert_eq!(limiter.hit(key(), 3, next + 59_999).remaining, 0, "its third hit");
+        assert!(!limiter.hit(key(), 3, next + 59_999).allowed);
+        assert_eq!(limiter.tracked(), 2_001, "the old window's key is gone");
+    }
+
+    #[test]
+    fn refusals_survive_one_sweep_for_the_carry_fault_then_go() {
+        let limiter = RateLimiter::new(Duration::from_secs(60));
+        let key = || LimitKey::ApiKey("K".into());
+        limiter.hit_with(key(), 1, NOW_MS, true);
+        limiter.hit_with(key(), 1, NOW_MS, true);
+        limiter.hit(LimitKey::Client("x".into()), 1, NOW_MS + 60_000);
+        assert_eq!(limiter.tracked(), 2, "K was refused last window: kept");
+        limiter.hit(LimitKey::Client("x".into()), 1, NOW_MS + 120_000);
+        assert_eq!(limiter.tracked(), 1);
     }
 
     #[test]

@@ -187,6 +187,40 @@ async fn api_keys_choose_the_environment_and_test_keys_never_write() {
     assert_eq!(after.json()["audits"].as_array().unwrap().len(), before + 1);
 }
 
+/// Issue 4, through the handlers: 256 concurrent requests on one key admit
+/// exactly the limit and no two admitted responses carry the same
+/// Remaining, so the header is computed inside the limiter's critical
+/// section (LOAD-METRICS.md §4.5).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratelimit_is_exact_for_256_concurrent_requests() {
+    const N: usize = 256;
+    let mut config = config();
+    config.fixtures.tiers.insert(Tier::Standard, 100);
+    let state = state_with(&config);
+    let live = bearer(&key(&state, "LIVE_STD"));
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(N));
+    let tasks: Vec<_> = (0..N)
+        .map(|_| {
+            let (state, live, start) = (state.clone(), live.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                send(&state, get("/v1/audits", Some(&live))).await
+            })
+        })
+        .collect();
+    let mut remaining = Vec::new();
+    for task in tasks {
+        let reply = task.await.unwrap();
+        if reply.status == StatusCode::OK {
+            remaining.push(reply.header("x-ratelimit-remaining").parse::<u64>().unwrap());
+        } else {
+            assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+        }
+    }
+    remaining.sort_unstable();
+    assert_eq!(remaining, (0..100).collect::<Vec<u64>>());
+}
+
 #[tokio::test]
 async fn rate_limit_answers_429_after_the_limit() {
     let mut config = config();

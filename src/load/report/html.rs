@@ -130,10 +130,12 @@ fn latency_chart(page: &mut String, histograms: &BTreeMap<Cell, Histogram<u64>>)
             "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\" points=\"{}\"/>",
             coords.join(" ")
         );
+        // The legend sits top left: percentile curves rise left to right,
+        // so that corner stays clear (top right is where they end).
         let _ = writeln!(
             page,
             "<text x=\"{}\" y=\"{}\" fill=\"{color}\" font-size=\"11\">{}</text>",
-            W - PAD - 150.0,
+            PAD + 10.0,
             PAD + 14.0 * i as f64,
             esc(&cell.tag())
         );
