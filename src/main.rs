@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout();
     match runtime.block_on(p11_harness::run(cli, &mut stdout)) {
         Ok(code) => ExitCode::from(code),
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(err.exit_code())

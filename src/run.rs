@@ -48,6 +48,17 @@ impl Error {
             Error::Conform(e) => e.exit_code(),
         }
     }
+
+    /// Standard output was closed by its reader (`... | head`): not worth a
+    /// message, as for any Unix filter.
+    pub fn is_broken_pipe(&self) -> bool {
+        let io = match self {
+            Error::Output(e) => Some(e),
+            Error::Conform(ConformError::Report { source, .. }) => Some(source),
+            _ => None,
+        };
+        io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
 }
 
 /// Runs one command; the returned value is the process exit code.
@@ -241,4 +252,22 @@ fn run_merge(args: MergeArgs, out: &mut (dyn Write + Send)) -> Result<u8, Error>
         _ => Error::Usage(e.to_string()),
     })?;
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_closed_stdout_counts_as_a_broken_pipe() {
+        let pipe = || std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert!(Error::Output(pipe()).is_broken_pipe());
+        let report = ConformError::Report {
+            what: "human".into(),
+            source: pipe(),
+        };
+        assert!(Error::Conform(report).is_broken_pipe());
+        assert!(!Error::Output(std::io::Error::from(std::io::ErrorKind::PermissionDenied)).is_broken_pipe());
+        assert!(!Error::Usage("x".into()).is_broken_pipe());
+    }
 }
