@@ -44,6 +44,10 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests_oauth;
 #[cfg(test)]
+mod tests_props_limits;
+#[cfg(test)]
+mod tests_props_tokens;
+#[cfg(test)]
 mod tests_resource;
 
 use std::net::{IpAddr, SocketAddr, TcpListener};
