@@ -170,7 +170,7 @@ fn check_times(claims: AccessClaims, expect: &Expectations<'_>) -> Result<Access
     } else {
         0
     };
-    if claims.exp + leeway <= now && !faults.breaks(Fault::ExpiredTokenAccepted) {
+    if claims.exp.saturating_add(leeway) <= now && !faults.breaks(Fault::ExpiredTokenAccepted) {
         return Err(Rejection::Expired);
     }
     // RFC 7519 §4.1.5: not accepted before `nbf`.
