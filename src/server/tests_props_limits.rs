@@ -140,7 +140,7 @@ fn arrivals() -> impl Strategy<Value = Vec<(i64, usize)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     /// For any arrival sequence on a simulated clock: per key and window
     /// (aligned to the epoch), exactly the first `limit` are admitted, no
@@ -221,7 +221,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     /// Through the token endpoint: a repeated parameter is `invalid_request`
     /// before any client authentication (RFC 6749 §3.2); arbitrary bodies

@@ -66,7 +66,7 @@ fn oracle_s256(verifier: &str) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
     fn pkce_verifier_syntax_is_exactly_43_to_128_unreserved(v in any_verifier()) {
@@ -154,7 +154,7 @@ fn signed() -> &'static (AccessClaims, String) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
 
     /// Issue then verify gives back the same claims. RFC 7519 §4.1.4 with
     /// the server's leeway of 0 s: accepted while `now < exp`, refused from
@@ -214,7 +214,7 @@ fn forge_state() -> &'static super::AppState {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1024))]
+    #![proptest_config(ProptestConfig::with_cases(4096))]
 
     /// RFC 7515 §5.2: one changed byte anywhere (header, payload,
     /// signature, or a dot) and the token is refused. Non-canonical base64
@@ -265,7 +265,7 @@ fn auth_header(value: &str) -> Option<HeaderMap> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     /// RFC 9110 §11.1: any case of the scheme; `1*SP`; the b64token is
     /// returned unchanged, trailing `=` included.
@@ -319,7 +319,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     /// Through the router: a malformed credential is 400 with
     /// `error="invalid_request"`; a well-formed unknown one is 401 with
