@@ -92,6 +92,34 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// End to end (RFC 7636 §4.6): a code bound to S256(v) is refused with
+    /// `invalid_grant` for any other verifier, valid syntax or not.
+    #[test]
+    fn pkce_token_endpoint_refuses_other_verifiers(v in valid_verifier(), other in any_verifier()) {
+        prop_assume!(v != other);
+        let state = test_support::state();
+        let query = format!(
+            "response_type=code&client_id=p11-basic&redirect_uri={}&scope=audits%3Aread&state=S&code_challenge={}&code_challenge_method=S256",
+            test_support::encode("https://client.test/cb"),
+            pkce::s256(&v),
+        );
+        let reply = runtime().block_on(async {
+            let approved = test_support::approve(&state, &query).await;
+            let code = approved.location_param("code").expect("a code");
+            test_support::exchange(&state, &code, &other).await
+        });
+        prop_assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        let json = reply.json();
+        let error = json["error"].as_str().unwrap_or_default();
+        // §4.6 mismatch is invalid_grant; a malformed verifier may be
+        // invalid_request (CHECKS.md RFC7636-4.1-verifier-len-42).
+        prop_assert!(error == "invalid_grant" || (error == "invalid_request" && !verifier_model(&other)), "{}", error);
+    }
+}
+
 #[test]
 fn pkce_rfc7636_appendix_b() {
     let (verifier, challenge) = (
