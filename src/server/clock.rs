@@ -6,6 +6,9 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// About a thousand years, in milliseconds: far beyond any test's need.
+pub const MAX_OFFSET_MS: i64 = 1000 * 366 * 86_400 * 1000;
+
 #[derive(Debug)]
 pub struct Clock {
     base: Base,
@@ -56,9 +59,17 @@ impl Clock {
         self.offset_ms.load(Ordering::SeqCst).div_euclid(1000)
     }
 
-    /// Moves the clock by `secs` (negative moves it back).
+    /// Moves the clock by `secs` (negative moves it back). The offset is
+    /// kept within ±[`MAX_OFFSET_MS`], so that the arithmetic on times
+    /// downstream (expiry, windows) cannot overflow whatever the harness
+    /// asks for.
     pub fn advance(&self, secs: i64) {
-        self.offset_ms.fetch_add(secs.saturating_mul(1000), Ordering::SeqCst);
+        let step = secs.saturating_mul(1000);
+        let _ = self
+            .offset_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
+                Some(offset.saturating_add(step).clamp(-MAX_OFFSET_MS, MAX_OFFSET_MS))
+            });
     }
 
     /// Back to the base time.
@@ -80,6 +91,16 @@ mod tests {
         assert_eq!(clock.offset_secs(), 3601);
         clock.reset();
         assert_eq!(clock.now_ms(), 1_706_140_800_000);
+    }
+
+    #[test]
+    fn advancing_saturates_at_the_bound() {
+        let clock = Clock::fixed(1_706_140_800);
+        clock.advance(i64::MAX);
+        clock.advance(i64::MAX);
+        assert_eq!(clock.offset_secs(), MAX_OFFSET_MS / 1000);
+        clock.advance(i64::MIN);
+        assert_eq!(clock.offset_secs(), -MAX_OFFSET_MS / 1000);
     }
 
     #[test]

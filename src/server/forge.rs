@@ -76,8 +76,9 @@ pub fn mint(state: &AppState, request: &MintRequest) -> Result<String, MintError
         client_id: client.id.clone(),
         scope: request.scope.clone().unwrap_or_else(|| client.scopes.join(" ")),
         iat: now,
-        exp: now + request.exp_offset_secs.unwrap_or_else(|| state.token_ttl_secs()),
-        nbf: request.nbf_offset_secs.map(|offset| now + offset),
+        // Saturating: the offsets come from the harness's JSON as any i64.
+        exp: now.saturating_add(request.exp_offset_secs.unwrap_or_else(|| state.token_ttl_secs())),
+        nbf: request.nbf_offset_secs.map(|offset| now.saturating_add(offset)),
         jti: new_jti(),
         tier: client.tier.as_str().to_owned(),
     };

@@ -109,6 +109,11 @@ pub fn verify(ring: &KeyRing, expect: &Expectations<'_>, token: &str) -> Result<
         check_issuer_audience(&claims, expect)?;
         return check_times(claims, expect);
     }
+    // Cheap syntax first (RFC 7515 §7.1 compact form): a flood of garbage
+    // is refused before any JSON parsing or RSA work.
+    if !is_compact_jws(token) {
+        return Err(Rejection::Malformed);
+    }
     // Any other algorithm jsonwebtoken does not know fails here.
     let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Malformed)?;
     // RFC 8725 §2.1: HS256 keyed with the public key is the alg-confusion
@@ -133,6 +138,9 @@ pub fn verify(ring: &KeyRing, expect: &Expectations<'_>, token: &str) -> Result<
     } else {
         &key.decoding
     };
+    // Everything above is cheap; the RSA verification is the first costly
+    // step, and only a token with a known `kid` gets there.
+    ring.note_verification();
     let data =
         jsonwebtoken::decode::<AccessClaims>(token, decoding, &validation(expect, header.alg)).map_err(|e| match e
             .kind()
@@ -170,7 +178,7 @@ fn check_times(claims: AccessClaims, expect: &Expectations<'_>) -> Result<Access
     } else {
         0
     };
-    if claims.exp + leeway <= now && !faults.breaks(Fault::ExpiredTokenAccepted) {
+    if claims.exp.saturating_add(leeway) <= now && !faults.breaks(Fault::ExpiredTokenAccepted) {
         return Err(Rejection::Expired);
     }
     // RFC 7519 §4.1.5: not accepted before `nbf`.
@@ -178,6 +186,19 @@ fn check_times(claims: AccessClaims, expect: &Expectations<'_>) -> Result<Access
         return Err(Rejection::NotYetValid);
     }
     Ok(claims)
+}
+
+/// Three non-empty base64url segments: `header.payload.signature`.
+fn is_compact_jws(token: &str) -> bool {
+    let mut segments = 0;
+    let all_ok = token.split('.').all(|segment| {
+        segments += 1;
+        !segment.is_empty()
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    all_ok && segments == 3
 }
 
 /// Whether the JOSE header says `alg: none` (in any case).

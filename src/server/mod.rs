@@ -23,6 +23,7 @@ mod faults;
 mod forge;
 mod issue;
 mod jwt;
+mod limits;
 mod listen;
 mod logging;
 mod metadata;
@@ -42,7 +43,13 @@ mod token_error;
 #[cfg(test)]
 pub(crate) mod test_support;
 #[cfg(test)]
+mod tests_limits;
+#[cfg(test)]
 mod tests_oauth;
+#[cfg(test)]
+mod tests_props_limits;
+#[cfg(test)]
+mod tests_props_tokens;
 #[cfg(test)]
 mod tests_resource;
 
@@ -59,6 +66,7 @@ pub use self::admin::ADMIN_SECRET_HEADER;
 pub use self::clock::Clock;
 pub use self::faults::{Fault, Faults, UnknownFault, write_list as write_fault_list};
 pub use self::forge::{ForgedAlg, MintRequest, Tamper};
+pub use self::limits::{Limits, MAX_BODY_BYTES, MAX_HEADERS};
 pub use self::signing::SigningKey;
 pub use self::state::AppState;
 pub use self::token::AUTH_FAILURE_BUDGET;
@@ -89,6 +97,8 @@ pub struct ServeConfig {
     /// no token expires by itself: what a conformance run needs. Load runs
     /// need wall time and leave it off.
     pub manual_clock: bool,
+    /// Connection cap and request timeout (`limits.rs`).
+    pub limits: Limits,
 }
 
 impl ServeConfig {
@@ -105,6 +115,7 @@ impl ServeConfig {
             rate_window: Duration::from_secs(60),
             faults: Faults::none(),
             manual_clock: false,
+            limits: Limits::default(),
         }
     }
 
@@ -249,12 +260,21 @@ pub async fn run(
     let acceptor = listen::SniffingAcceptor::new(
         axum_server::tls_rustls::RustlsAcceptor::new(tls),
         state.faults.breaks(Fault::PlainHttpServed),
+        limits::ConnectionCap::new(state.limits.max_connections),
     );
-    axum_server::from_tcp(listener)?
-        .acceptor(acceptor)
-        .handle(handle)
-        .serve(app(state).into_make_service())
-        .await
+    let mut server = axum_server::from_tcp(listener)?.acceptor(acceptor).handle(handle);
+    let builder = server.http_builder();
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits::HEADER_READ_TIMEOUT)
+        .max_buf_size(limits::MAX_HEAD_BYTES)
+        .max_headers(limits::MAX_HEADERS);
+    builder
+        .http2()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .max_header_list_size(limits::MAX_HEADER_LIST_BYTES);
+    server.serve(app(state).into_make_service()).await
 }
 
 /// The router: OAuth endpoints, discovery, resources and harness controls.
@@ -270,6 +290,11 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/audits", get(resource::list_audits).post(resource::create_audit))
         .route("/v1/analytics", get(resource::get_analytics))
         .nest("/_harness", admin::routes(state.clone()))
+        .layer(axum::extract::DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.request_timeout,
+            limits::request_timeout,
+        ))
         .layer(axum::middleware::from_fn(logging::log_request))
         .with_state(state)
 }

@@ -2,6 +2,7 @@
 //! rotation the previous key stays published and valid (one overlap period),
 //! so tokens already issued keep working.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse, ThumbprintHash};
@@ -60,6 +61,9 @@ impl SigningKey {
 #[derive(Debug)]
 pub struct KeyRing {
     keys: RwLock<Keys>,
+    /// Signature checks run so far: lets a test show that a token refused on
+    /// its syntax, header or `kid` never reached the RSA verification.
+    verifications: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -75,7 +79,17 @@ impl KeyRing {
                 current: Arc::new(key),
                 previous: None,
             }),
+            verifications: AtomicU64::new(0),
         }
+    }
+
+    /// Called right before a signature is checked.
+    pub fn note_verification(&self) {
+        self.verifications.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     /// The key new tokens are signed with.

@@ -38,6 +38,7 @@ pub struct Inner {
     pub faults: Faults,
     pub token_ttl: Duration,
     pub code_ttl: Duration,
+    pub limits: super::Limits,
     /// `https://host:port` once the server listens; metadata falls back to
     /// the request's `Host` before that (handler tests).
     pub base_url: OnceLock<String>,
@@ -75,6 +76,7 @@ impl AppState {
                 faults: config.faults.clone(),
                 token_ttl: config.token_ttl,
                 code_ttl: config.code_ttl,
+                limits: config.limits,
                 base_url: OnceLock::new(),
                 fixtures,
             }),
