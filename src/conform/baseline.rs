@@ -5,7 +5,7 @@
 //! and fails the gate too, so the file only ever shrinks as the target
 //! improves. `--write-baseline FILE` writes one from a run's failures.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -74,9 +74,11 @@ pub struct BaselineVerdict {
 }
 
 impl Baseline {
-    /// Reads `path`; every entry must name a scenario in `ids` (a typo would
-    /// otherwise silently baseline nothing).
-    pub fn load(path: &Path, ids: &BTreeSet<String>) -> Result<Self, ConformError> {
+    /// Reads `path`; every entry must name a scenario of `checks` (scenario
+    /// id to the ids of its checks), and an `ID#CHECK` entry one of that
+    /// scenario's checks: a typo would otherwise baseline nothing, or read
+    /// as a stale entry.
+    pub fn load(path: &Path, checks: &BTreeMap<String, BTreeSet<String>>) -> Result<Self, ConformError> {
         let source = std::fs::read_to_string(path).map_err(|source| ConformError::Read {
             path: path.to_owned(),
             source,
@@ -86,18 +88,27 @@ impl Baseline {
         let mut entries = Vec::new();
         for item in &raw.known {
             let entry = Entry::parse(item.get_ref());
-            if !ids.contains(&entry.scenario) {
+            let unknown = |what: String, word: &str, candidates: Vec<&str>| {
                 let span: Range<usize> = item.span();
-                let d = Diagnostic::new(
-                    path,
-                    &source,
-                    Some(span),
-                    format!("no scenario has the id `{}`", entry.scenario),
-                );
-                return Err(diag(match suggest(&entry.scenario, ids.iter().map(String::as_str)) {
+                let d = Diagnostic::new(path, &source, Some(span), what);
+                diag(match suggest(word, candidates) {
                     Some(s) => d.with_hint(format!("did you mean `{s}`?")),
                     None => d,
-                }));
+                })
+            };
+            let Some(known) = checks.get(&entry.scenario) else {
+                return Err(unknown(
+                    format!("no scenario has the id `{}`", entry.scenario),
+                    &entry.scenario,
+                    checks.keys().map(String::as_str).collect(),
+                ));
+            };
+            if let Some(check) = entry.check.as_deref().filter(|c| !known.contains(*c)) {
+                return Err(unknown(
+                    format!("scenario `{}` has no check `{check}`", entry.scenario),
+                    check,
+                    known.iter().map(String::as_str).collect(),
+                ));
             }
             entries.push(entry);
         }

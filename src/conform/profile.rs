@@ -283,6 +283,7 @@ impl TargetProfile {
         if let Some(message) = problem {
             return Err(diag(Diagnostic::new(path, source, Some(raw.base_url.span()), message)));
         }
+        fixture_names(&raw, path, source).map_err(diag)?;
         let mut capabilities = capabilities(&raw, path, source).map_err(diag)?;
         let authorizer = authorizer(&raw, path, source).map_err(diag)?;
         if matches!(authorizer, Authorizer::Command { .. }) {
@@ -321,11 +322,15 @@ impl TargetProfile {
             },
             realm: raw.realm,
             capabilities,
-            clients: raw.clients.into_iter().map(|(name, c)| (name, client(c))).collect(),
+            clients: raw
+                .clients
+                .into_iter()
+                .map(|(name, c)| (name.into_inner(), client(c)))
+                .collect(),
             api_keys: raw
                 .api_keys
                 .into_iter()
-                .map(|(name, k)| (name, Credential::resolve(k.key, k.key_env, env)))
+                .map(|(name, k)| (name.into_inner(), Credential::resolve(k.key, k.key_env, env)))
                 .collect(),
             authorizer: Authorizer::FormPost,
             admin: raw.admin.map(|a| Admin {
@@ -419,6 +424,36 @@ fn authorizer(raw: &RawProfile, path: &Path, source: &str) -> Result<Authorizer,
     }
 }
 
+/// Clients and keys go under the catalogue's fixture names (CHECKS.md §1.4,
+/// as `fixtures/reference.toml` defines them): a misspelt one would leave
+/// every scenario that needs the real name skipped, and a gate green.
+fn fixture_names(raw: &RawProfile, path: &Path, source: &str) -> Result<(), Diagnostic> {
+    let builtin = Fixtures::builtin();
+    let clients: Vec<&str> = builtin.clients.iter().map(|c| c.name.as_str()).collect();
+    let keys: Vec<&str> = builtin.api_keys.iter().map(|k| k.name.as_str()).collect();
+    let named = raw.clients.keys().map(|n| (n, &clients, "clients"));
+    for (name, known, table) in named.chain(raw.api_keys.keys().map(|n| (n, &keys, "api_keys"))) {
+        if known.contains(&name.get_ref().as_str()) {
+            continue;
+        }
+        let d = Diagnostic::new(
+            path,
+            source,
+            Some(name.span()),
+            format!(
+                "no scenario uses [{table}.{}]; the fixture names are {}",
+                name.get_ref(),
+                known.join(", ")
+            ),
+        );
+        return Err(match suggest(name.get_ref(), known.iter().copied()) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None => d,
+        });
+    }
+    Ok(())
+}
+
 fn capabilities(raw: &RawProfile, path: &Path, source: &str) -> Result<BTreeSet<Capability>, Diagnostic> {
     let mut out = BTreeSet::new();
     for cap in &raw.capabilities {
@@ -454,9 +489,9 @@ struct RawProfile {
     capabilities: Vec<Spanned<String>>,
     endpoints: Option<RawEndpoints>,
     #[serde(default)]
-    clients: BTreeMap<String, RawClient>,
+    clients: BTreeMap<Spanned<String>, RawClient>,
     #[serde(default)]
-    api_keys: BTreeMap<String, RawKey>,
+    api_keys: BTreeMap<Spanned<String>, RawKey>,
     admin: Option<RawAdmin>,
     authorizer: Option<Spanned<RawAuthorizer>>,
 }
@@ -532,6 +567,21 @@ mod tests {
             let p = TargetProfile::load(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert!(!p.clients.is_empty(), "{file}");
         }
+    }
+
+    #[test]
+    fn a_misspelt_fixture_name_is_refused_where_it_stands() {
+        let src = "name = \"v\"\nbase_url = \"https://v.example\"\nrealm = \"v\"\n[clients.C_BASCI]\nid = \"a\"\n";
+        let err = TargetProfile::parse(Path::new("v.toml"), src, &|_| None).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("v.toml:4:10"), "{shown}");
+        assert!(shown.contains("did you mean `C_BASIC`?"), "{shown}");
+        let src = "name = \"v\"\nbase_url = \"https://v.example\"\nrealm = \"v\"\n[api_keys.LIVE_STANDARD]\nkey_env = \"K\"\n";
+        let err = TargetProfile::parse(Path::new("v.toml"), src, &|_| None).unwrap_err();
+        assert!(
+            err.to_string().contains("no scenario uses [api_keys.LIVE_STANDARD]"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -49,10 +49,16 @@ fn scenario(id: &str, status: ScenarioStatus, checks: Vec<CheckResult>) -> Scena
     }
 }
 
+/// Each scenario with the checks `status`, `challenge`, `gone` and `x`.
+fn catalogue(ids: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
+    let checks: BTreeSet<String> = ["status", "challenge", "gone", "x"].map(str::to_owned).into();
+    ids.iter().map(|s| ((*s).to_owned(), checks.clone())).collect()
+}
+
 fn baseline(dir: &tempfile::TempDir, text: &str, ids: &[&str]) -> Result<Baseline, ConformError> {
     let path = dir.path().join("baseline.toml");
     std::fs::write(&path, text).unwrap();
-    Baseline::load(&path, &ids.iter().map(|s| (*s).to_owned()).collect())
+    Baseline::load(&path, &catalogue(ids))
 }
 
 #[test]
@@ -115,6 +121,10 @@ fn unknown_ids_and_bad_files_are_refused_with_a_location() {
         "{shown}"
     );
     assert_eq!(err.exit_code(), 2);
+    let err = baseline(&dir, "known = [\"A#stauts\"]\n", &["A"]).unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("scenario `A` has no check `stauts`"), "{shown}");
+    assert!(shown.contains("did you mean `status`?"), "{shown}");
     let err = baseline(&dir, "knwon = []\n", &[]).unwrap_err();
     assert!(err.to_string().contains("baseline.toml:1:1"), "{err}");
 }
@@ -141,8 +151,9 @@ fn a_written_baseline_reads_back_and_covers_the_run() {
         text.contains("\"A#status\",") && text.contains("\"B\",") && !text.contains("\"C"),
         "{text}"
     );
-    let ids = ["A", "B", "C"].iter().map(|s| (*s).to_owned()).collect();
-    let v = Baseline::load(&path, &ids).unwrap().judge(&runs);
+    let v = Baseline::load(&path, &catalogue(&["A", "B", "C"]))
+        .unwrap()
+        .judge(&runs);
     assert_eq!(v.known.len(), 2);
     assert!(v.stale.is_empty());
 }

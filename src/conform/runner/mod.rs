@@ -12,7 +12,7 @@ mod request;
 mod send;
 mod target;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::pin::pin;
 use std::time::Instant;
@@ -53,11 +53,11 @@ pub async fn run_until(
     cancel: impl Future<Output = ()>,
 ) -> Result<RunSummary, ConformError> {
     config.validate()?;
-    let (ids, scenarios) = load_selected(&config)?;
+    let (checks, scenarios) = load_selected(&config)?;
     let baseline = config
         .baseline
         .as_ref()
-        .map(|path| Baseline::load(path, &ids))
+        .map(|path| Baseline::load(path, &checks))
         .transpose()?;
     let live = LiveTarget::start(&config.target).await?;
     let result = run_scenarios(&config, &scenarios, &live, out, cancel).await;
@@ -77,12 +77,21 @@ pub async fn run_until(
     Ok(summary)
 }
 
-/// Every scenario id (for the baseline to check against) and the scenarios
-/// the filters select, in file order.
-fn load_selected(config: &ConformConfig) -> Result<(BTreeSet<String>, Vec<Scenario>), ConformError> {
+/// Every scenario id with the ids of its checks (for the baseline to check
+/// against) and the scenarios the filters select, in file order.
+type CheckIds = BTreeMap<String, BTreeSet<String>>;
+
+fn load_selected(config: &ConformConfig) -> Result<(CheckIds, Vec<Scenario>), ConformError> {
     let planned = target::planned_profile(&config.target);
     let mut scenarios = scenario::load_dirs(&config.scenario_dirs, &planned.known_var_names())?;
-    let ids = scenarios.iter().map(|s| s.id.clone()).collect();
+    if scenarios.is_empty() {
+        let dirs: Vec<String> = config.scenario_dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(ConformError::Config(format!(
+            "no scenario files (*.toml) under {}",
+            dirs.join(", ")
+        )));
+    }
+    let checks = scenarios.iter().map(|s| (s.id.clone(), check_ids(s))).collect();
     scenarios.retain(|s| config.selects(&s.id, &s.tags, &s.reference));
     if scenarios.is_empty() {
         return Err(ConformError::Config(format!(
@@ -90,7 +99,23 @@ fn load_selected(config: &ConformConfig) -> Result<(BTreeSet<String>, Vec<Scenar
             config.filters.join(", ")
         )));
     }
-    Ok((ids, scenarios))
+    Ok((checks, scenarios))
+}
+
+/// The ids a scenario's checks are reported under: its expectations' (macro
+/// parts included), `capture.NAME`, and `no-http-response` (`exec.rs`).
+fn check_ids(s: &Scenario) -> BTreeSet<String> {
+    let mut ids: BTreeSet<String> = s
+        .steps
+        .iter()
+        .flat_map(|step| {
+            let expect = step.expect.iter().filter_map(|e| e.id.clone());
+            let capture = step.capture.iter().map(|c| format!("capture.{}", c.name));
+            expect.chain(capture)
+        })
+        .collect();
+    ids.insert("no-http-response".into());
+    ids
 }
 
 /// `conform --list`: the selected scenarios with level, reference, tags and
