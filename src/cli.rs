@@ -21,8 +21,10 @@ Quick start:
   p11-harness serve                        run the reference server on https://127.0.0.1:8443
   p11-harness conform --target https://127.0.0.1:8443 --ca-cert .p11-harness/ca.pem
 
-Exit codes (conform): 0 all checks passed, 1 a check failed, 2 usage or scenario
-file error, 3 target unreachable or TLS failure.")]
+Exit codes (conform): 0 all checks passed (warnings, skips and baselined failures
+allowed), 1 a check failed that no baseline lists or a baseline entry is stale, 2 usage
+or scenario/profile/baseline file error, 3 target unreachable or TLS failure, 130
+interrupted (the reports hold what ran). `load`: see `p11-harness load --help`.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -125,6 +127,11 @@ Targets:
                                fixtures/targets/example-vendor.toml
 
 TLS is always verified: the system's trust store, or only --ca-cert when given.
+
+Exit codes: 0 all checks passed (warnings, skips and baselined failures allowed), 1 a
+check failed that no baseline lists or a baseline entry is stale, 2 usage or
+scenario/profile/baseline file error, 3 target unreachable, TLS failure or a target that
+stopped answering, 130 interrupted (the reports hold what ran).
 
 Examples:
   p11-harness conform
@@ -249,11 +256,12 @@ harness sets itself (host, users, run time, scenarios, TLS, coordinated-omission
 mitigation, controllers) are not.
 
 Exit codes: 0 all gates passed, 1 a gate or a goose threshold failed, 2 usage error,
-3 target unreachable or TLS failure.
+3 target unreachable or TLS failure, 130 interrupted (the reports hold what it measured).
 
 Examples:
   p11-harness load --tier standard
   p11-harness load --target https://127.0.0.1:8443 --ca-cert .p11-harness/ca.pem --window 6s
+                          (against `p11-harness serve --rate-window 6s`: --window must be the target's)
   p11-harness load --tier all --min-accuracy 0.99 --max-over-admission 0 --max-p99 250ms")]
 pub struct LoadArgs {
     /// Which tier's keys to load.

@@ -14,4 +14,4 @@ pub mod secret;
 pub mod server;
 pub mod tls;
 
-pub use run::{EXIT_CHECK_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, Error, run};
+pub use run::{EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, Error, run};

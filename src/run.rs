@@ -18,6 +18,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_CHECK_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_RUNTIME: u8 = 3;
+/// Ctrl-C stopped the run; the reports hold what it measured.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Why a command could not do its job (as opposed to a target failing a
 /// check, which is an outcome with exit code 1).
@@ -217,7 +219,8 @@ fn scenario_dirs(given: Vec<PathBuf>) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// `load`: exit 0 when every gate passed, 1 when one failed (the table says
-/// which and why). Ctrl-C ends the run early; its reports are still written.
+/// which and why), 130 when Ctrl-C ended the run early (its reports are
+/// still written).
 async fn run_load(args: LoadArgs, out: &mut (dyn Write + Send)) -> Result<u8, Error> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let config = load::args::config_from_args(args, &env).map_err(|e| Error::Usage(e.to_string()))?;
@@ -230,6 +233,7 @@ async fn run_load(args: LoadArgs, out: &mut (dyn Write + Send)) -> Result<u8, Er
     let result = load::run(config, out).await;
     ctrl_c.abort();
     match result {
+        Ok(outcome) if outcome.summary.interrupted => Ok(EXIT_INTERRUPTED),
         Ok(outcome) if outcome.passed() => Ok(EXIT_OK),
         Ok(_) => Ok(EXIT_CHECK_FAILED),
         Err(e) if e.is_usage() => Err(Error::Usage(e.to_string())),

@@ -51,6 +51,8 @@ async fn failed_gate_exits_1_with_the_reason() {
         "0",
         "--min-accuracy",
         "0.99",
+        "--max-p99",
+        "250ms",
         "--no-progress",
         "--out",
         out,
@@ -60,6 +62,9 @@ async fn failed_gate_exits_1_with_the_reason() {
     assert_eq!(code.unwrap(), 1);
     assert!(stdout.contains("FAIL max-over-admission [standard]"), "{stdout}");
     assert!(stdout.contains("no saturated window to judge accuracy on"), "{stdout}");
+    // The load phase was skipped, so nothing was timed: the p99 gate has
+    // nothing to judge and must not pass.
+    assert!(stdout.contains("no 2xx responses were timed"), "{stdout}");
     assert!(
         stdout.contains("first 429 n1 (n1-L-1)") && stdout.contains("111 (+10)"),
         "n1 = 1.1 L + 1 = 111: {stdout}"

@@ -37,6 +37,7 @@ async fn interrupted_run_writes_what_it_measured() {
     assert!(took < Duration::from_secs(15), "the 60 s run stopped early: {took:?}");
     let s = &outcome.summary;
     assert!(s.interrupted);
+    assert!(!s.passed, "an interrupted run never passes");
     assert!(s.tiers[0].metrics.requests.total > 0);
     assert!(!s.tiers[0].latency.is_empty(), "the load phase's latencies are kept");
     assert!(outcome.dir.join("summary.json").exists() && outcome.dir.join("report.html").exists());

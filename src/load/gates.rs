@@ -54,14 +54,21 @@ pub fn evaluate(gates: &Gates, tiers: &[TierMetrics], latency: &[Percentiles]) -
                     .iter()
                     .find(|p| p.tier == t.tier && p.outcome == outcome && p.metric == Metric::Service);
                 let actual = cell.map(|p| p.p99_us as f64);
-                let reason = actual.filter(|a| *a > max_us).map(|a| {
-                    format!(
+                // A gate with nothing to judge does not pass: a run that
+                // measured no such response proves nothing about its p99.
+                let reason = match actual {
+                    None => Some(format!(
+                        "no {} responses were timed (run the load phase, or longer)",
+                        outcome.label()
+                    )),
+                    Some(a) if a > max_us => Some(format!(
                         "p99 service time of {} responses {:.1} ms > {:.1} ms",
                         outcome.label(),
                         a / 1000.0,
                         max_us / 1000.0
-                    )
-                });
+                    )),
+                    Some(_) => None,
+                };
                 out.push(result(p99_gate(outcome), &tier, max_us, actual, reason));
             }
         }

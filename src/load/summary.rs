@@ -31,7 +31,7 @@ pub struct Summary {
     pub goose_thresholds_failed: Vec<String>,
     /// Phases that were asked for but could not run, with why.
     pub skipped: Vec<Skipped>,
-    /// All gates (and goose thresholds) passed.
+    /// All gates (and goose thresholds) passed, on a run that finished.
     pub passed: bool,
 }
 

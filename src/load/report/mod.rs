@@ -78,7 +78,8 @@ pub fn build(input: BuildInput<'_>) -> Built {
         .map(|(cell, h)| latency::percentiles(cell, h))
         .collect();
     let gate_results = gates::evaluate(&c.gates, &tier_metrics, &percentiles);
-    let passed = gate_results.iter().all(|g| g.passed) && input.goose_failed.is_empty();
+    // An interrupted run is incomplete: whatever it measured, it never passes.
+    let passed = gate_results.iter().all(|g| g.passed) && input.goose_failed.is_empty() && !c.cancel.is_cancelled();
     let tiers = tier_metrics
         .into_iter()
         .map(|m| tier_summary(m, &percentiles, &key_names))
