@@ -605,6 +605,19 @@ mod tests {
         assert!(err.to_string().contains("needs `command"), "{err}");
     }
 
+    /// The shipped profile of `serve` is a hand-written copy of the
+    /// fixtures: it must not fall behind them (or behind the capabilities),
+    /// or scenarios skip against the very server it describes.
+    #[test]
+    fn the_reference_profile_covers_every_fixture_and_capability() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/targets/reference.toml");
+        let profile = TargetProfile::load(&path).unwrap();
+        let builtin = TargetProfile::reference(&Fixtures::builtin(), "https://127.0.0.1:8443");
+        assert_eq!(profile.capabilities, builtin.capabilities);
+        assert_eq!(profile.clients, builtin.clients);
+        assert_eq!(profile.api_keys, builtin.api_keys);
+    }
+
     #[test]
     fn env_wins_and_missing_env_is_unset() {
         let src = r#"
