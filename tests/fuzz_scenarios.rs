@@ -6,6 +6,8 @@
 //!
 //! Budget: `FUZZ_CASES` per run, `P11_FUZZ_CASES` to raise it locally.
 
+mod fuzz_support;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -132,10 +134,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
 }
 
 fn cases() -> u32 {
-    std::env::var("P11_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(FUZZ_CASES)
+    fuzz_support::cases(FUZZ_CASES)
 }
 
 #[test]

@@ -52,13 +52,18 @@ mod tests {
 
     #[tokio::test]
     async fn log_lines_hold_the_route_but_no_secrets() {
+        // A process-wide subscriber, not a thread-local one: tests running
+        // in parallel meet the same callsite, and one that met it with no
+        // subscriber would cache "not interested" for every thread. This is
+        // the only test in the binary that installs one; the other tests'
+        // request lines land here too, and must hold no secret either.
         let captured = Captured::default();
         let writer = captured.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || writer.clone())
             .with_ansi(false)
             .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        tracing::subscriber::set_global_default(subscriber).expect("no other test installs a subscriber");
         let state = state();
         let token = cc_token(&state, "C_BASIC", "audits:read").await;
         let key = state.fixtures.api_key("LIVE_STD").unwrap().key.expose().to_owned();
