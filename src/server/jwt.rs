@@ -272,7 +272,7 @@ pub fn b64url(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::test_support::signing_key;
+    use crate::server::test_support::{expectations as expect, signing_key};
 
     const NOW: i64 = 1_706_140_800;
 
@@ -290,17 +290,6 @@ mod tests {
             tier: "standard".into(),
         }
     }
-
-    fn expect(now_secs: i64) -> Expectations<'static> {
-        Expectations {
-            issuer: "https://issuer.test",
-            audience: "https://api.test",
-            now_secs,
-            faults: &NO_FAULTS,
-        }
-    }
-
-    static NO_FAULTS: Faults = Faults::none();
 
     #[test]
     fn round_trip_and_expiry_without_leeway() {

@@ -16,6 +16,19 @@ use crate::fixtures::Fixtures;
 /// 2024-01-25T00:00:00Z, a multiple of 60 s: rate windows start here.
 pub const NOW: i64 = 1_706_140_800;
 
+/// A server that breaks no rule, for code that takes the fault set.
+pub static NO_FAULTS: super::Faults = super::Faults::none();
+
+/// What the resource server expects of a token in the JWT unit tests.
+pub fn expectations(now_secs: i64) -> super::jwt::Expectations<'static> {
+    super::jwt::Expectations {
+        issuer: "https://issuer.test",
+        audience: "https://api.test",
+        now_secs,
+        faults: &NO_FAULTS,
+    }
+}
+
 /// RFC 7636 Appendix B.
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";

@@ -8,16 +8,13 @@ use axum::http::StatusCode;
 use proptest::prelude::*;
 
 use super::apikeys::ApiKeyRegistry;
-use super::faults::Faults;
 use super::params::Params;
 use super::ratelimit::{LimitKey, RateLimiter};
 use super::scope::{self, ScopeError};
-use super::test_support;
+use super::test_support::{self, NO_FAULTS};
 use super::tests_props_tokens::runtime;
 use crate::apikey;
 use crate::fixtures::{Environment, Fixtures};
-
-static NO_FAULTS: Faults = Faults::none();
 
 /// `p11_live_`/`p11_test_` + at least 32 of `[A-Za-z0-9]`, modelled here.
 fn key_model(candidate: &str) -> Option<Environment> {

@@ -17,14 +17,11 @@ use proptest::strategy::ValueTree;
 use sha2::{Digest, Sha256};
 
 use super::bearer::{self, Carriers};
-use super::faults::Faults;
 use super::forge::{ForgedAlg, MintRequest, mint};
 use super::jwt::{self, AccessClaims, Expectations, Rejection};
 use super::pkce;
 use super::signing::KeyRing;
-use super::test_support::{self, NOW};
-
-static NO_FAULTS: Faults = Faults::none();
+use super::test_support::{self, NO_FAULTS, NOW, expectations as expect};
 
 /// RFC 7636 §4.1 `unreserved`.
 const UNRESERVED: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
@@ -129,15 +126,6 @@ fn pkce_rfc7636_appendix_b() {
     assert_eq!(oracle_s256(verifier), challenge);
     assert_eq!(pkce::s256(verifier), challenge);
     assert!(pkce::is_valid_verifier(verifier) && pkce::verifies(verifier, challenge));
-}
-
-fn expect(now_secs: i64) -> Expectations<'static> {
-    Expectations {
-        issuer: "https://issuer.test",
-        audience: "https://api.test",
-        now_secs,
-        faults: &NO_FAULTS,
-    }
 }
 
 fn ring() -> &'static KeyRing {
